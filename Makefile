@@ -1,0 +1,101 @@
+# SPDX-License-Identifier: GPL-2.0
+# kvmini - a minimal x86-64 hypervisor on /dev/kvm
+#
+#   make            build ./kvmini
+#   make check      run every test (installs what it needs)
+#   make run        boot the default Linux guest
+#   make bench      print the benchmark table
+#   make install PREFIX=/usr/local DESTDIR=
+#   make clean
+
+VERSION    := 0.1.0
+CC         ?= gcc
+BUILD      ?= build
+PREFIX     ?= /usr/local
+DESTDIR    ?=
+
+WARN       := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
+              -Wmissing-prototypes -Wno-unused-parameter
+CFLAGS     ?= -O2 -g
+CFLAGS     += -std=gnu11 -D_GNU_SOURCE $(WARN) -pthread -MMD -MP \
+              -DKVMINI_VERSION='"$(VERSION)"' -Ivmm -Idevices
+LDFLAGS    += -pthread
+
+ifeq ($(SANITIZE),1)
+CFLAGS     += -fsanitize=address,undefined -fno-omit-frame-pointer
+LDFLAGS    += -fsanitize=address,undefined
+BUILD      := $(BUILD)/sanitize
+endif
+
+SRCS       := $(wildcard vmm/*.c devices/*.c)
+OBJS       := $(SRCS:%.c=$(BUILD)/obj/%.o)
+LIB_OBJS   := $(filter-out $(BUILD)/obj/vmm/main.o,$(OBJS))
+TEST_SRCS  := $(wildcard tests/*.c)
+TEST_OBJS  := $(TEST_SRCS:%.c=$(BUILD)/obj/%.o)
+TEST_BIN   := $(BUILD)/tests/unit-tests
+STATIC_BIN := $(BUILD)/static/kvmini
+
+.PHONY: all check check-unit check-guests check-cli check-lab run bench \
+        install clean deps format static
+
+all: kvmini
+
+kvmini: $(OBJS)
+	$(CC) $(LDFLAGS) -o $@ $^
+
+# The lab runs kvmini inside a minimal L1 initramfs: no shared libraries.
+static: $(STATIC_BIN)
+$(STATIC_BIN): $(OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -static -o $@ $^
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/obj/tests/%.o: tests/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(shell pkg-config --cflags check 2>/dev/null) -c -o $@ $<
+
+$(TEST_BIN): $(TEST_OBJS) $(LIB_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(shell pkg-config --libs check 2>/dev/null || echo -lcheck)
+
+deps:
+	@tools/deps.sh build
+
+check: deps
+	@tools/check.sh
+
+check-unit: deps $(TEST_BIN)
+	$(TEST_BIN)
+
+check-guests: kvmini
+	@$(MAKE) -s -C guest-tests
+	@guest-tests/run.sh
+
+check-cli: kvmini
+	@tests/cli.sh ./kvmini
+
+check-lab: static
+	@tools/lab/check.sh
+
+run:
+	@tools/run-default.sh
+
+bench: kvmini
+	@tools/bench.sh
+
+install: kvmini
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 0755 kvmini $(DESTDIR)$(PREFIX)/bin/kvmini
+	install -m 0644 docs/kvmini.1 $(DESTDIR)$(PREFIX)/share/man/man1/kvmini.1
+
+format:
+	clang-format -i $(SRCS) $(wildcard vmm/*.h devices/*.h) $(TEST_SRCS)
+
+clean:
+	rm -rf $(BUILD)/obj $(BUILD)/tests $(BUILD)/static $(BUILD)/sanitize kvmini
+	-$(MAKE) -s -C guest-tests clean
+
+-include $(OBJS:.o=.d) $(TEST_OBJS:.o=.d)

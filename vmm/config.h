@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* What `kvmini run` was asked to do: filled by cli.c, read by the rest. */
+#ifndef KVMINI_CONFIG_H
+#define KVMINI_CONFIG_H
+
+#include <stdint.h>
+
+enum console_kind {
+	CONSOLE_STDIO,
+	CONSOLE_NONE,
+	CONSOLE_FILE,
+};
+
+enum reboot_policy {
+	REBOOT_EXIT,		/* a guest reboot ends kvmini with 0 */
+	REBOOT_RESTART,		/* a guest reboot starts the VM again */
+};
+
+#define DEFAULT_MEM_SIZE (512ULL << 20)
+#define MIN_MEM_SIZE (2ULL << 20)
+#define MAX_CPUS 255	/* APIC IDs are 8-bit in the MP table and MADT */
+
+struct vm_config {
+	const char *kernel;
+	const char *initrd;
+	const char *cmdline;
+	uint64_t mem_size;
+	int nr_cpus;
+	const char *name;
+	enum console_kind console;
+	const char *console_path;
+	enum reboot_policy reboot;
+};
+
+#endif

@@ -1,0 +1,125 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * CPUID as the guest sees it: what KVM supports, with a topology of one
+ * socket holding nr_vcpus cores of one thread each, and each vCPU's APIC
+ * ID in every leaf that reports one.  KVM's paravirt leaves (0x40000000+)
+ * pass through unchanged.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+
+#include "vcpu.h"
+#include "vm.h"
+
+#define CPUID_1_ECX_HYPERVISOR (1U << 31)
+#define CPUID_1_EDX_HTT (1U << 28)
+#define TOPO_LEVEL_SMT 1
+#define TOPO_LEVEL_CORE 2
+
+/* Bits of APIC ID that number the cores: ceil(log2(n)). */
+static unsigned int core_id_bits(int n)
+{
+	unsigned int bits = 0;
+
+	while ((1 << bits) < n)
+		bits++;
+	return bits;
+}
+
+static void set_leaf_1(struct kvm_cpuid_entry2 *e, int apic_id, int n)
+{
+	unsigned int ids = 1U << core_id_bits(n);
+
+	e->ebx = (e->ebx & 0xffff) | (ids & 0xff) << 16 | (apic_id & 0xff)
+								 << 24;
+	e->ecx |= CPUID_1_ECX_HYPERVISOR;
+	if (n > 1)
+		e->edx |= CPUID_1_EDX_HTT;
+	else
+		e->edx &= ~CPUID_1_EDX_HTT;
+}
+
+static void set_leaf_4(struct kvm_cpuid_entry2 *e, int n)
+{
+	unsigned int cache_level = (e->eax >> 5) & 7;
+	unsigned int sharing = cache_level >= 3 ? n - 1 : 0;
+
+	e->eax &= 0x3fff;
+	e->eax |= ((1U << core_id_bits(n)) - 1) << 26 | (sharing & 0xfff)
+								 << 14;
+}
+
+/* Leaves 0xB and 0x1F: level 0 = SMT (1 thread), level 1 = core. */
+static void set_extended_topology(struct kvm_cpuid_entry2 *e, int apic_id,
+				  int n)
+{
+	switch (e->index) {
+	case 0:
+		e->eax = 0;
+		e->ebx = 1;
+		e->ecx = TOPO_LEVEL_SMT << 8;
+		break;
+	case 1:
+		e->eax = core_id_bits(n);
+		e->ebx = n;
+		e->ecx = TOPO_LEVEL_CORE << 8 | 1;
+		break;
+	default:
+		e->eax = 0;
+		e->ebx = 0;
+		e->ecx = e->index;
+	}
+	e->edx = apic_id;
+}
+
+static void set_amd_leaves(struct kvm_cpuid_entry2 *e, int apic_id, int n)
+{
+	if (e->function == 0x80000008) {
+		e->ecx &= ~0xf0ffU;
+		e->ecx |= (n - 1) | core_id_bits(n) << 12;
+	} else if (e->function == 0x8000001e) {
+		e->eax = apic_id;
+		e->ebx = (e->ebx & ~0xffU) | (apic_id & 0xff);
+		e->ecx = 0;
+	}
+}
+
+int vcpu_setup_cpuid(struct vcpu *vcpu)
+{
+	const struct kvm_cpuid2 *sup = vcpu->vm->cpuid;
+	int n = vcpu->vm->nr_vcpus;
+	struct kvm_cpuid2 *c;
+	size_t sz = sizeof(*c) + sup->nent * sizeof(c->entries[0]);
+	int ret;
+
+	c = malloc(sz);
+	if (!c)
+		return -1;
+	memcpy(c, sup, sz);
+	for (unsigned int i = 0; i < c->nent; i++) {
+		struct kvm_cpuid_entry2 *e = &c->entries[i];
+
+		switch (e->function) {
+		case 1:
+			set_leaf_1(e, vcpu->id, n);
+			break;
+		case 4:
+			set_leaf_4(e, n);
+			break;
+		case 0xb:
+		case 0x1f:
+			set_extended_topology(e, vcpu->id, n);
+			break;
+		case 0x80000008:
+		case 0x8000001e:
+			set_amd_leaves(e, vcpu->id, n);
+			break;
+		default:
+			break;
+		}
+	}
+	ret = ioctl(vcpu->fd, KVM_SET_CPUID2, c);
+	free(c);
+	return ret;
+}

@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* One vCPU: its fd, its kvm_run page, its thread, and its exit loop. */
+#ifndef KVMINI_VCPU_H
+#define KVMINI_VCPU_H
+
+#include <linux/kvm.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+
+struct vm;
+
+#define VCPU_EXIT_REASONS 64
+
+struct vcpu {
+	struct vm *vm;
+	int id;			/* also its APIC ID */
+	int fd;
+	struct kvm_run *run;
+	pthread_t thread;
+	int started;
+	uint64_t exits[VCPU_EXIT_REASONS];	/* counts by exit reason */
+};
+
+struct vcpu *vcpu_create(struct vm *vm, int id);
+void vcpu_destroy(struct vcpu *vcpu);
+int vcpu_start(struct vcpu *vcpu);
+/* Make KVM_RUN return now and keep the thread from entering it again. */
+void vcpu_kick(struct vcpu *vcpu);
+void vcpu_join(struct vcpu *vcpu);
+
+/* CPUID with this vCPU's topology (cpuid.c). */
+int vcpu_setup_cpuid(struct vcpu *vcpu);
+
+/* Register state dump for crashes: general, segment and control regs. */
+void vcpu_dump_regs(struct vcpu *vcpu, FILE *out);
+
+const char *kvm_exit_reason_name(uint32_t reason);
+
+/* Signal used to kick vCPU threads out of KVM_RUN. */
+#define SIG_VCPU_KICK SIGUSR2
+
+#endif

@@ -1,0 +1,336 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/ioctl.h>
+#include <sys/signalfd.h>
+#include <sys/sysinfo.h>
+#include <unistd.h>
+
+#include "acpi_pm.h"
+#include "boot.h"
+#include "console.h"
+#include "kvm.h"
+#include "layout.h"
+#include "legacy.h"
+#include "log.h"
+#include "platform.h"
+#include "serial.h"
+#include "vcpu.h"
+#include "vm.h"
+
+static int host_ram_check(uint64_t size)
+{
+	struct sysinfo si;
+	uint64_t total;
+
+	if (sysinfo(&si))
+		return 0;
+	total = (uint64_t)si.totalram * si.mem_unit;
+	if (size <= total)
+		return 0;
+	err("--mem %llu MiB is more than this host's %llu MiB of RAM",
+	    (unsigned long long)(size >> 20),
+	    (unsigned long long)(total >> 20));
+	return -1;
+}
+
+static int setup_memory(struct vm *vm)
+{
+	if (host_ram_check(vm->cfg->mem_size))
+		return -1;
+	if (guest_mem_init(&vm->mem, vm->cfg->mem_size)) {
+		err("cannot reserve %llu MiB for guest RAM: %s",
+		    (unsigned long long)(vm->cfg->mem_size >> 20),
+		    strerror(errno));
+		return -1;
+	}
+	for (int i = 0; i < vm->mem.nr_regions; i++) {
+		struct mem_region *r = &vm->mem.regions[i];
+		struct kvm_userspace_memory_region kr = {
+			.slot = i, .guest_phys_addr = r->gpa,
+			.memory_size = r->size,
+			.userspace_addr = (uintptr_t)r->host };
+
+		if (ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &kr) < 0) {
+			err("KVM refused guest RAM at 0x%llx: %s",
+			    (unsigned long long)r->gpa, strerror(errno));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/*
+ * GSI routing as on a PC: ISA IRQs reach both the 8259s and the IOAPIC,
+ * with the timer (IRQ 0) on IOAPIC pin 2 as the MADT/MP tables announce.
+ */
+static int setup_irq_routing(struct vm *vm)
+{
+	struct kvm_irq_routing *r;
+	unsigned int n = 0;
+	int ret;
+
+	r = calloc(1, sizeof(*r) + 48 * sizeof(r->entries[0]));
+	if (!r)
+		return -1;
+	for (unsigned int gsi = 0; gsi < IOAPIC_NR_PINS; gsi++) {
+		if (gsi < 16) {
+			r->entries[n++] = (struct kvm_irq_routing_entry){
+				.gsi = gsi, .type = KVM_IRQ_ROUTING_IRQCHIP,
+				.u.irqchip = { gsi < 8 ? KVM_IRQCHIP_PIC_MASTER
+						       : KVM_IRQCHIP_PIC_SLAVE,
+					       gsi % 8 } };
+		}
+		if (gsi == 2)
+			continue;	/* pin 2 belongs to IRQ 0 */
+		r->entries[n++] = (struct kvm_irq_routing_entry){
+			.gsi = gsi, .type = KVM_IRQ_ROUTING_IRQCHIP,
+			.u.irqchip = { KVM_IRQCHIP_IOAPIC,
+				       gsi == 0 ? 2 : gsi } };
+	}
+	r->nr = n;
+	ret = ioctl(vm->vm_fd, KVM_SET_GSI_ROUTING, r);
+	free(r);
+	return ret;
+}
+
+static int setup_kvm_vm(struct vm *vm)
+{
+	uint64_t ident = KVM_IDENTITY_MAP_ADDR;
+	struct kvm_pit_config pit = { .flags = KVM_PIT_SPEAKER_DUMMY };
+	int max_vcpus;
+	char why[512];
+
+	vm->kvm_fd = kvm_open_checked(why, sizeof(why));
+	if (vm->kvm_fd < 0) {
+		err("%s", why);
+		return -1;
+	}
+	max_vcpus = ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_MAX_VCPUS);
+	if (max_vcpus > 0 && vm->cfg->nr_cpus > max_vcpus) {
+		err("--cpus %d is more than this host's KVM allows (%d)",
+		    vm->cfg->nr_cpus, max_vcpus);
+		return -1;
+	}
+	vm->vcpu_mmap_size = ioctl(vm->kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
+	vm->vm_fd = ioctl(vm->kvm_fd, KVM_CREATE_VM, 0);
+	if (vm->vcpu_mmap_size <= 0 || vm->vm_fd < 0) {
+		err("cannot create a KVM VM: %s", strerror(errno));
+		return -1;
+	}
+	if (ioctl(vm->vm_fd, KVM_SET_TSS_ADDR, KVM_TSS_ADDR) < 0 ||
+	    ioctl(vm->vm_fd, KVM_SET_IDENTITY_MAP_ADDR, &ident) < 0 ||
+	    ioctl(vm->vm_fd, KVM_CREATE_IRQCHIP, 0) < 0 ||
+	    ioctl(vm->vm_fd, KVM_CREATE_PIT2, &pit) < 0 ||
+	    setup_irq_routing(vm) < 0) {
+		err("cannot set up the KVM platform (TSS, IRQ chips, PIT): %s",
+		    strerror(errno));
+		return -1;
+	}
+	vm->cpuid = kvm_supported_cpuid(vm->kvm_fd);
+	if (!vm->cpuid) {
+		err("KVM_GET_SUPPORTED_CPUID failed: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static int setup_devices(struct vm *vm)
+{
+	vm->console = console_create(vm->cfg);
+	if (!vm->console)
+		return -1;
+	vm->com1 = serial_create(vm, SERIAL_COM1_PORT, SERIAL_COM1_IRQ,
+				 console_out_fd(vm->console),
+				 console_rx_space, vm->console);
+	if (!vm->com1 || !acpi_pm_create(vm) || i8042_create(vm) ||
+	    rtc_cmos_create(vm) || post_port_create(vm)) {
+		err("cannot create the platform devices");
+		return -1;
+	}
+	return 0;
+}
+
+static int setup_firmware_and_boot(struct vm *vm, struct boot_entry *entry)
+{
+	struct platform_info plat = { .nr_cpus = vm->nr_vcpus,
+				      .ioapic_id = vm->nr_vcpus };
+	uint64_t rsdp = 0;
+	char why[BOOT_WHY_LEN];
+
+	if (acpi_tables_build(&vm->mem, &plat, &rsdp) ||
+	    mptable_build(&vm->mem, &plat)) {
+		err("cannot write ACPI/MP tables (guest RAM too small?)");
+		return -1;
+	}
+	if (boot_load(vm, rsdp, entry, why)) {
+		err("%s", why);
+		return -1;
+	}
+	return 0;
+}
+
+static int setup_vcpus(struct vm *vm, const struct boot_entry *entry)
+{
+	vm->vcpus = calloc(vm->nr_vcpus, sizeof(*vm->vcpus));
+	if (!vm->vcpus)
+		return -1;
+	for (int i = 0; i < vm->nr_vcpus; i++) {
+		vm->vcpus[i] = vcpu_create(vm, i);
+		if (!vm->vcpus[i])
+			return -1;
+	}
+	if (boot_setup_bsp(vm->vcpus[0], entry)) {
+		err("cannot set the boot vCPU's registers: %s",
+		    strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+struct vm *vm_create(const struct vm_config *cfg)
+{
+	struct vm *vm = calloc(1, sizeof(*vm));
+	struct boot_entry entry;
+
+	if (!vm)
+		return NULL;
+	vm->cfg = cfg;
+	vm->kvm_fd = vm->vm_fd = -1;
+	vm->nr_vcpus = cfg->nr_cpus;
+	pthread_mutex_init(&vm->stop_lock, NULL);
+	pthread_cond_init(&vm->stop_cond, NULL);
+	bus_init(&vm->pio, "port");
+	bus_init(&vm->mmio, "mmio");
+	if (event_loop_init(&vm->loop)) {
+		err("cannot create the device loop: %s", strerror(errno));
+		goto fail;
+	}
+	if (setup_kvm_vm(vm) || setup_memory(vm) || setup_devices(vm) ||
+	    setup_firmware_and_boot(vm, &entry) || setup_vcpus(vm, &entry))
+		goto fail;
+	return vm;
+fail:
+	vm_destroy(vm);
+	return NULL;
+}
+
+void vm_request_stop(struct vm *vm, enum vm_stop_kind kind, int exit_code)
+{
+	pthread_mutex_lock(&vm->stop_lock);
+	if (vm->stop_kind == VM_STOP_NONE) {
+		vm->exit_code = exit_code;
+		__atomic_store_n(&vm->stop_kind, kind, __ATOMIC_RELEASE);
+		pthread_cond_broadcast(&vm->stop_cond);
+	}
+	pthread_mutex_unlock(&vm->stop_lock);
+}
+
+int vm_stopping(const struct vm *vm)
+{
+	return __atomic_load_n(&vm->stop_kind, __ATOMIC_ACQUIRE) !=
+	       VM_STOP_NONE;
+}
+
+int vm_set_irq_line(struct vm *vm, unsigned int gsi, int level)
+{
+	struct kvm_irq_level irq = { .irq = gsi, .level = level };
+
+	return ioctl(vm->vm_fd, KVM_IRQ_LINE, &irq);
+}
+
+void vm_own_device(struct vm *vm, void *state)
+{
+	if (vm->nr_devices < (int)(sizeof(vm->devices) / sizeof(vm->devices[0])))
+		vm->devices[vm->nr_devices++] = state;
+}
+
+/* SIGTERM, SIGINT and SIGHUP stop the VM from the device loop. */
+static void signal_ready(struct event_source *src, uint32_t events)
+{
+	struct signalfd_siginfo si;
+
+	if (read(src->fd, &si, sizeof(si)) != sizeof(si))
+		return;
+	vm_request_stop(src->opaque, VM_STOP_USER, 128 + si.ssi_signo);
+}
+
+static int block_signals(sigset_t *set)
+{
+	sigemptyset(set);
+	sigaddset(set, SIGTERM);
+	sigaddset(set, SIGINT);
+	sigaddset(set, SIGHUP);
+	sigaddset(set, SIG_VCPU_KICK);	/* vCPU threads unblock it */
+	return pthread_sigmask(SIG_BLOCK, set, NULL);
+}
+
+static void wait_for_stop(struct vm *vm)
+{
+	pthread_mutex_lock(&vm->stop_lock);
+	while (vm->stop_kind == VM_STOP_NONE)
+		pthread_cond_wait(&vm->stop_cond, &vm->stop_lock);
+	pthread_mutex_unlock(&vm->stop_lock);
+}
+
+int vm_run(struct vm *vm)
+{
+	struct event_source sig_src = { .opaque = vm,
+					.handler = signal_ready };
+	sigset_t set;
+	int started = 0;
+
+	block_signals(&set);
+	sigdelset(&set, SIG_VCPU_KICK);
+	sig_src.fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (sig_src.fd < 0 || event_loop_add(&vm->loop, &sig_src, EPOLLIN) ||
+	    console_attach(vm->console, vm, vm->com1) ||
+	    event_loop_start(&vm->loop)) {
+		err("cannot start the device loop: %s", strerror(errno));
+		vm_request_stop(vm, VM_STOP_ERROR, EXIT_FAILURE_RT);
+	}
+	for (int i = 0; i < vm->nr_vcpus && !vm_stopping(vm); i++, started++) {
+		if (vcpu_start(vm->vcpus[i])) {
+			err("cannot start vCPU thread %d", i);
+			vm_request_stop(vm, VM_STOP_ERROR, EXIT_FAILURE_RT);
+		}
+	}
+	wait_for_stop(vm);
+	for (int i = 0; i < started; i++)
+		vcpu_kick(vm->vcpus[i]);
+	for (int i = 0; i < started; i++)
+		vcpu_join(vm->vcpus[i]);
+	event_loop_stop(&vm->loop);
+	console_detach(vm->console);
+	if (sig_src.fd >= 0)
+		close(sig_src.fd);
+	return vm->exit_code;
+}
+
+void vm_destroy(struct vm *vm)
+{
+	if (!vm)
+		return;
+	for (int i = 0; vm->vcpus && i < vm->nr_vcpus; i++)
+		vcpu_destroy(vm->vcpus[i]);
+	free(vm->vcpus);
+	serial_free(vm->com1);
+	console_free(vm->console);
+	for (int i = 0; i < vm->nr_devices; i++)
+		free(vm->devices[i]);
+	event_loop_destroy(&vm->loop);
+	if (vm->vm_fd >= 0)
+		close(vm->vm_fd);
+	if (vm->kvm_fd >= 0)
+		close(vm->kvm_fd);
+	guest_mem_destroy(&vm->mem);
+	free(vm->cpuid);
+	bus_destroy(&vm->pio);
+	bus_destroy(&vm->mmio);
+	pthread_mutex_destroy(&vm->stop_lock);
+	pthread_cond_destroy(&vm->stop_cond);
+	free(vm);
+}

@@ -41,7 +41,8 @@ STATIC_BIN := $(BUILD)/static/kvmini
 all: kvmini
 
 kvmini: $(OBJS)
-	$(CC) $(LDFLAGS) -o $@ $^
+	@echo "  LD      $@"
+	@$(CC) $(LDFLAGS) -o $@ $^
 
 # The lab runs kvmini inside a minimal L1 initramfs: no shared libraries.
 static: $(STATIC_BIN)
@@ -51,7 +52,8 @@ $(STATIC_BIN): $(OBJS)
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -c -o $@ $<
+	@echo "  CC      $<"
+	@$(CC) $(CFLAGS) -c -o $@ $<
 
 $(BUILD)/obj/tests/%.o: tests/%.c
 	@mkdir -p $(dir $@)

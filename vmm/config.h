@@ -18,7 +18,7 @@ enum reboot_policy {
 
 #define DEFAULT_MEM_SIZE (512ULL << 20)
 #define MIN_MEM_SIZE (2ULL << 20)
-#define MAX_CPUS 255	/* APIC IDs are 8-bit in the MP table and MADT */
+#define MAX_CPUS 254	/* 8-bit APIC IDs: 0xff is broadcast, IOAPIC takes n */
 
 struct vm_config {
 	const char *kernel;

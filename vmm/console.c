@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +27,8 @@ struct console {
 	struct event_source in_src;	/* stdin */
 	struct event_source space_src;	/* eventfd: UART has room again */
 	int in_registered;
+	int pump_fds[2];		/* pipe fed by pump_thread, or -1 */
+	pthread_t pump_thread;
 	int escape;			/* last byte was Ctrl-A */
 	uint8_t pending[256];		/* typed, not yet taken by the UART */
 	size_t pending_len;
@@ -78,6 +81,7 @@ struct console *console_create(const struct vm_config *cfg)
 	con->kind = cfg->console;
 	con->out_fd = -1;
 	con->space_src.fd = -1;
+	con->pump_fds[0] = con->pump_fds[1] = -1;
 	switch (cfg->console) {
 	case CONSOLE_STDIO:
 		con->out_fd = STDOUT_FILENO;
@@ -198,6 +202,42 @@ void console_rx_space(void *opaque)
 		warn_once("console: cannot signal input space");
 }
 
+/*
+ * epoll refuses regular files (kvmini run ... < commands.txt): a small
+ * thread copies such input into a pipe that the device loop can poll.
+ */
+static void *pump_thread(void *arg)
+{
+	struct console *con = arg;
+	char buf[512];
+	ssize_t n;
+
+	while ((n = read(STDIN_FILENO, buf, sizeof(buf))) > 0)
+		for (ssize_t off = 0, w; off < n; off += w) {
+			w = write(con->pump_fds[1], buf + off, n - off);
+			if (w <= 0)
+				goto out;	/* reader gone: VM stopping */
+		}
+out:
+	close(con->pump_fds[1]);
+	return NULL;
+}
+
+static int start_pump(struct console *con)
+{
+	if (pipe2(con->pump_fds, O_CLOEXEC))
+		return -1;
+	con->in_src.fd = con->pump_fds[0];
+	if (event_loop_add(&con->vm->loop, &con->in_src, EPOLLIN) ||
+	    pthread_create(&con->pump_thread, NULL, pump_thread, con)) {
+		close(con->pump_fds[0]);
+		close(con->pump_fds[1]);
+		con->pump_fds[0] = con->pump_fds[1] = -1;
+		return -1;
+	}
+	return 0;
+}
+
 int console_attach(struct console *con, struct vm *vm, struct serial *serial)
 {
 	con->vm = vm;
@@ -213,8 +253,9 @@ int console_attach(struct console *con, struct vm *vm, struct serial *serial)
 	if (con->space_src.fd < 0 ||
 	    event_loop_add(&vm->loop, &con->space_src, EPOLLIN))
 		return -1;
-	/* stdin may be /dev/null or a regular file: epoll refuses those */
 	if (event_loop_add(&vm->loop, &con->in_src, EPOLLIN) == 0)
+		con->in_registered = 1;
+	else if (errno == EPERM && start_pump(con) == 0)
 		con->in_registered = 1;
 	make_terminal_raw();
 	return 0;
@@ -225,6 +266,11 @@ void console_detach(struct console *con)
 	if (con->in_registered)
 		event_loop_del(&con->vm->loop, &con->in_src);
 	con->in_registered = 0;
+	if (con->pump_fds[0] >= 0) {
+		close(con->pump_fds[0]);	/* the pump's writes now fail */
+		pthread_join(con->pump_thread, NULL);
+		con->pump_fds[0] = -1;
+	}
 	if (con->space_src.fd >= 0) {
 		event_loop_del(&con->vm->loop, &con->space_src);
 		close(con->space_src.fd);

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /* kvmini <command> [options]: the front end. */
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "check.h"
+#include "host_check.h"
 #include "cli.h"
 #include "log.h"
 #include "vm.h"
@@ -75,8 +76,11 @@ int main(int argc, char **argv)
 {
 	const char *name = argc > 1 ? argv[1] : NULL;
 
+	/* a closed console pipe must be an error return, not a kill */
+	signal(SIGPIPE, SIG_IGN);
+
 	if (!name) {
-		cmd_help(0, NULL);
+		err("no command given (try 'kvmini --help')");
 		return EXIT_USAGE;
 	}
 	if (!strcmp(name, "--help") || !strcmp(name, "-h"))

@@ -100,7 +100,6 @@ static int setup_irq_routing(struct vm *vm)
 static int setup_kvm_vm(struct vm *vm)
 {
 	uint64_t ident = KVM_IDENTITY_MAP_ADDR;
-	struct kvm_pit_config pit = { .flags = KVM_PIT_SPEAKER_DUMMY };
 	int max_vcpus;
 	char why[512];
 
@@ -122,17 +121,28 @@ static int setup_kvm_vm(struct vm *vm)
 		return -1;
 	}
 	if (ioctl(vm->vm_fd, KVM_SET_TSS_ADDR, KVM_TSS_ADDR) < 0 ||
-	    ioctl(vm->vm_fd, KVM_SET_IDENTITY_MAP_ADDR, &ident) < 0 ||
-	    ioctl(vm->vm_fd, KVM_CREATE_IRQCHIP, 0) < 0 ||
-	    ioctl(vm->vm_fd, KVM_CREATE_PIT2, &pit) < 0 ||
-	    setup_irq_routing(vm) < 0) {
-		err("cannot set up the KVM platform (TSS, IRQ chips, PIT): %s",
-		    strerror(errno));
+	    ioctl(vm->vm_fd, KVM_SET_IDENTITY_MAP_ADDR, &ident) < 0) {
+		err("cannot place the TSS/identity map: %s", strerror(errno));
 		return -1;
 	}
 	vm->cpuid = kvm_supported_cpuid(vm->kvm_fd);
 	if (!vm->cpuid) {
 		err("KVM_GET_SUPPORTED_CPUID failed: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* After the RAM slots exist, so the PIT never runs without memory. */
+static int setup_irqchip(struct vm *vm)
+{
+	struct kvm_pit_config pit = { .flags = KVM_PIT_SPEAKER_DUMMY };
+
+	if (ioctl(vm->vm_fd, KVM_CREATE_IRQCHIP, 0) < 0 ||
+	    ioctl(vm->vm_fd, KVM_CREATE_PIT2, &pit) < 0 ||
+	    setup_irq_routing(vm) < 0) {
+		err("cannot create the in-kernel PIC/IOAPIC/PIT: %s",
+		    strerror(errno));
 		return -1;
 	}
 	return 0;
@@ -209,7 +219,8 @@ struct vm *vm_create(const struct vm_config *cfg)
 		err("cannot create the device loop: %s", strerror(errno));
 		goto fail;
 	}
-	if (setup_kvm_vm(vm) || setup_memory(vm) || setup_devices(vm) ||
+	if (setup_kvm_vm(vm) || setup_memory(vm) || setup_irqchip(vm) ||
+	    setup_devices(vm) ||
 	    setup_firmware_and_boot(vm, &entry) || setup_vcpus(vm, &entry))
 		goto fail;
 	return vm;

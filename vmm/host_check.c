@@ -15,7 +15,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
-#include "check.h"
+#include "host_check.h"
 #include "config.h"
 #include "kvm.h"
 

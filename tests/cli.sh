@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# Bad input must give one clear line on stderr and the documented exit
+# code (2 wrong usage, 1 runtime failure), and good input the right output.
+# Usage: tests/cli.sh [KVMINI]
+set -uo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+kvmini=$(realpath "${1:-$top/kvmini}")
+guests=$top/build/guest-tests
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+passed=0 failed=0
+
+# expect NAME RC PATTERN CMD...: exit code RC, PATTERN (ERE) on stderr,
+# and for failures exactly one line of stderr.
+expect() {
+	local name=$1 want=$2 pattern=$3 rc lines
+	shift 3
+	"$@" >"$work/out" 2>"$work/err" </dev/null
+	rc=$?
+	lines=$(wc -l <"$work/err")
+	if [ "$rc" -eq "$want" ] && grep -Eq -- "$pattern" "$work/err" "$work/out" &&
+		{ [ "$want" -eq 0 ] || [ "$lines" -eq 1 ] || [ "${REPORT:-0}" = 1 ]; }; then
+		echo "PASS $name"
+		passed=$((passed + 1))
+	else
+		echo "FAIL $name (exit $rc, wanted $want; $lines stderr lines)"
+		sed 's/^/    | /' "$work/err" "$work/out" | head -10
+		failed=$((failed + 1))
+	fi
+}
+
+k=$guests/hello_pvh.elf
+printf 'this is not a kernel' >"$work/garbage"
+: >"$work/empty"
+# a bzImage header that claims more than the file holds
+head -c 1024 /dev/zero >"$work/truncated"
+printf '\x55\xaa' | dd of="$work/truncated" bs=1 seek=510 conv=notrunc 2>/dev/null
+printf 'HdrS\x0c\x02' | dd of="$work/truncated" bs=1 seek=514 conv=notrunc 2>/dev/null
+printf '\x64' | dd of="$work/truncated" bs=1 seek=513 conv=notrunc 2>/dev/null
+printf '\x01' | dd of="$work/truncated" bs=1 seek=566 conv=notrunc 2>/dev/null
+printf '\x08' | dd of="$work/truncated" bs=1 seek=497 conv=notrunc 2>/dev/null
+truncate -s 64M "$work/big-initrd"
+truncate -s 64M "$work/big-kernel"
+mkdir "$work/dir"
+
+expect version 0 '^kvmini [0-9]' "$kvmini" --version
+expect help 0 'Usage: kvmini <command>' "$kvmini" --help
+expect run-help 0 'Usage: kvmini run' "$kvmini" run --help
+expect no-command 2 'no command given' "$kvmini"
+expect unknown-command 2 "unknown command 'frobnicate'" "$kvmini" frobnicate
+expect no-kernel 2 'no kernel given' "$kvmini" run
+expect unknown-option 2 "unknown option '--frob'" "$kvmini" run --kernel "$k" --frob
+expect missing-value 2 "needs a value" "$kvmini" run --kernel
+expect stray-argument 2 "unexpected argument 'extra'" "$kvmini" run --kernel "$k" extra
+expect mem-zero 2 'too small' "$kvmini" run --kernel "$k" --mem 0
+expect mem-garbage 2 "invalid size '12X'" "$kvmini" run --kernel "$k" --mem 12X
+expect mem-negative 2 "invalid size '-1G'" "$kvmini" run --kernel "$k" --mem -1G
+expect mem-overflow 2 'invalid size' "$kvmini" run --kernel "$k" --mem 99999999999999T
+expect mem-1T 1 "more than this host's" "$kvmini" run --kernel "$k" --mem 1T
+expect cpus-zero 2 '--cpus must be a number from 1 to' "$kvmini" run --kernel "$k" --cpus 0
+expect cpus-huge 2 '--cpus must be a number from 1 to' "$kvmini" run --kernel "$k" --cpus 100000
+expect cpus-garbage 2 '--cpus must be' "$kvmini" run --kernel "$k" --cpus two
+expect console-bad 2 '--console must be' "$kvmini" run --kernel "$k" --console tty
+expect reboot-bad 2 '--reboot must be' "$kvmini" run --kernel "$k" --reboot later
+expect kernel-missing 1 'cannot open .*/nope: No such file' "$kvmini" run --kernel "$work/nope"
+expect kernel-directory 1 'is not a regular file' "$kvmini" run --kernel "$work/dir"
+expect kernel-garbage 1 'neither a Linux bzImage nor an ELF' "$kvmini" run --kernel "$work/garbage"
+expect kernel-empty 1 'is empty' "$kvmini" run --kernel "$work/empty"
+expect kernel-truncated 1 'truncated bzImage' "$kvmini" run --kernel "$work/truncated"
+expect kernel-too-big 1 'too large' "$kvmini" run --kernel "$work/big-kernel" --mem 16M
+expect initrd-too-big 1 'does not fit in guest RAM' "$kvmini" run --kernel "$k" --initrd "$work/big-initrd" --mem 16M
+expect initrd-missing 1 'cannot open .*/nope' "$kvmini" run --kernel "$k" --initrd "$work/nope" --mem 16M
+expect console-file-bad 1 'cannot open console file' "$kvmini" run --kernel "$k" --console "file:$work/nodir/log"
+expect no-kvm-device 1 'modprobe' env KVMINI_KVM_DEVICE="$work/nope" "$kvmini" run --kernel "$k"
+expect not-a-kvm-device 1 'not a usable KVM device' env KVMINI_KVM_DEVICE=/dev/null "$kvmini" run --kernel "$k"
+REPORT=1 expect check-no-kvm 1 'does not exist' env KVMINI_KVM_DEVICE="$work/nope" "$kvmini" check
+expect check-args 2 'takes no arguments' "$kvmini" check extra
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

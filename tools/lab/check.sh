@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# `make check-lab`: runs the lab scenarios that gate a change, with the
+# static kvmini, and ends with "N passed, N failed".
+set -uo pipefail
+
+top=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$top"
+kvmini=${KVMINI_STATIC:-build/static/kvmini}
+scenarios=(${LAB_SCENARIOS:-core})
+passed=0 failed=0
+
+for s in "${scenarios[@]}"; do
+	log=build/lab/$s.log
+	out=$(tools/lab/run.sh --kvmini "$kvmini" \
+		--scenario "tools/lab/scenarios/$s.sh" --timeout 1800 --log "$log" 2>&1)
+	rc=$?
+	echo "$out"
+	p=$(grep -c '^  PASS ' <<<"$out")
+	f=$(grep -c '^  FAIL ' <<<"$out")
+	passed=$((passed + p))
+	failed=$((failed + f))
+	# a run that died without a FAIL line (timeout, L1 panic) still fails
+	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+		echo "lab: scenario $s failed without a result (see $log)"
+		failed=$((failed + 1))
+	fi
+done
+echo "lab: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]

@@ -21,10 +21,13 @@ CFLAGS     += -std=gnu11 -D_GNU_SOURCE $(WARN) -pthread -MMD -MP \
               -DKVMINI_VERSION='"$(VERSION)"' -Ivmm -Idevices
 LDFLAGS    += -pthread
 
+KVMINI_BIN := kvmini
 ifeq ($(SANITIZE),1)
-CFLAGS     += -fsanitize=address,undefined -fno-omit-frame-pointer
+CFLAGS     += -fsanitize=address,undefined -fno-omit-frame-pointer \
+              -fno-sanitize-recover=all
 LDFLAGS    += -fsanitize=address,undefined
 BUILD      := $(BUILD)/sanitize
+KVMINI_BIN := $(BUILD)/kvmini
 endif
 
 SRCS       := $(wildcard vmm/*.c devices/*.c)
@@ -36,12 +39,13 @@ TEST_BIN   := $(BUILD)/tests/unit-tests
 STATIC_BIN := $(BUILD)/static/kvmini
 
 .PHONY: all check check-unit check-guests check-cli check-lab run bench \
-        install clean deps format static
+        install clean deps format static check-sanitize
 
-all: kvmini
+all: $(KVMINI_BIN)
 
-kvmini: $(OBJS)
+$(KVMINI_BIN): $(OBJS)
 	@echo "  LD      $@"
+	@mkdir -p $(dir $@)
 	@$(CC) $(LDFLAGS) -o $@ $^
 
 # The lab runs kvmini inside a minimal L1 initramfs: no shared libraries.
@@ -78,6 +82,15 @@ check-guests: kvmini
 
 check-cli: kvmini
 	@tests/cli.sh ./kvmini
+
+# ASan + UBSan build of kvmini and the unit tests, run on everything that
+# needs no lab.
+check-sanitize: deps
+	@$(MAKE) -s SANITIZE=1 all $(BUILD)/sanitize/tests/unit-tests
+	@$(MAKE) -s -C guest-tests
+	$(BUILD)/sanitize/tests/unit-tests
+	tests/cli.sh $(BUILD)/sanitize/kvmini
+	KVMINI=$(BUILD)/sanitize/kvmini guest-tests/run.sh
 
 check-lab: static
 	@tools/lab/check.sh

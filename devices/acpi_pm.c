@@ -16,11 +16,11 @@
 #include "layout.h"
 #include "vm.h"
 
-#define PM1_PWRBTN (1U << 8)
-#define PM1_CNT_SCI_EN (1U << 0)
+#define PM1_PWRBTN	      (1U << 8)
+#define PM1_CNT_SCI_EN	      (1U << 0)
 #define PM1_CNT_SLP_TYP_SHIFT 10
-#define PM1_CNT_SLP_EN (1U << 13)
-#define PM_TIMER_HZ 3579545ULL
+#define PM1_CNT_SLP_EN	      (1U << 13)
+#define PM_TIMER_HZ	      3579545ULL
 
 struct acpi_pm {
 	pthread_mutex_t lock;
@@ -53,20 +53,12 @@ static uint8_t reg_byte(struct acpi_pm *pm, unsigned int off)
 	uint32_t v;
 
 	switch (off & ~1U) {
-	case 0x0:
-		v = pm->sts;
-		break;
-	case 0x2:
-		v = pm->en;
-		break;
-	case 0x4:
-		v = pm->cnt | PM1_CNT_SCI_EN;
-		break;
+	case 0x0: v = pm->sts; break;
+	case 0x2: v = pm->en; break;
+	case 0x4: v = pm->cnt | PM1_CNT_SCI_EN; break;
 	case 0x8:
-	case 0xa:
-		return pm_timer() >> ((off - 8) * 8);
-	default:
-		return 0;
+	case 0xa: return pm_timer() >> ((off - 8) * 8);
+	default: return 0;
 	}
 	return v >> ((off & 1) * 8);
 }
@@ -78,7 +70,7 @@ static uint64_t acpi_pm_read(void *opaque, uint64_t off, unsigned int size)
 
 	pthread_mutex_lock(&pm->lock);
 	if (off >= 8 && off + size <= 12 && size == 4) {
-		v = pm_timer();	/* one sample for the whole register */
+		v = pm_timer(); /* one sample for the whole register */
 	} else {
 		for (unsigned int i = 0; i < size && off + i < ACPI_PM_LEN; i++)
 			v |= (uint64_t)reg_byte(pm, off + i) << (8 * i);
@@ -102,11 +94,9 @@ static void write_byte(struct acpi_pm *pm, unsigned int off, uint8_t b)
 
 	switch (off & ~1U) {
 	case 0x0:
-		pm->sts &= ~((uint16_t)b << shift);	/* write 1 to clear */
+		pm->sts &= ~((uint16_t)b << shift); /* write 1 to clear */
 		break;
-	case 0x2:
-		pm->en = (pm->en & ~(0xff << shift)) | b << shift;
-		break;
+	case 0x2: pm->en = (pm->en & ~(0xff << shift)) | b << shift; break;
 	case 0x4:
 		write_cnt(pm, (pm->cnt & ~(0xff << shift)) | b << shift);
 		break;
@@ -124,7 +114,7 @@ static void acpi_pm_write(void *opaque, uint64_t off, unsigned int size,
 
 	pthread_mutex_lock(&pm->lock);
 	if ((off & ~1U) == 4 && size == 2) {
-		write_cnt(pm, val);	/* SLP_TYP and SLP_EN together */
+		write_cnt(pm, val); /* SLP_TYP and SLP_EN together */
 	} else {
 		for (unsigned int i = 0; i < size && off + i < ACPI_PM_LEN; i++)
 			write_byte(pm, off + i, val >> (8 * i));

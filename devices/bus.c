@@ -20,8 +20,8 @@ static int overlaps(const struct bus_region *r, uint64_t base, uint64_t len)
 	return base < r->base + r->len && r->base < base + len;
 }
 
-int bus_register(struct bus *bus, uint64_t base, uint64_t len,
-		 const char *name, const struct io_ops *ops, void *opaque)
+int bus_register(struct bus *bus, uint64_t base, uint64_t len, const char *name,
+		 const struct io_ops *ops, void *opaque)
 {
 	int i, ret = -1;
 
@@ -35,9 +35,11 @@ int bus_register(struct bus *bus, uint64_t base, uint64_t len,
 			goto out;
 	for (i = bus->nr; i > 0 && bus->regions[i - 1].base > base; i--)
 		bus->regions[i] = bus->regions[i - 1];
-	bus->regions[i] = (struct bus_region){ .name = name, .base = base,
-					       .len = len, .ops = ops,
-					       .opaque = opaque };
+	bus->regions[i] = (struct bus_region){.name = name,
+					      .base = base,
+					      .len = len,
+					      .ops = ops,
+					      .opaque = opaque};
 	bus->nr++;
 	ret = 0;
 out:
@@ -115,8 +117,7 @@ const char *bus_write(struct bus *bus, uint64_t addr, unsigned int size,
 		r->ops->write(r->opaque, addr - r->base, size, value);
 		name = r->name;
 	} else if (!r) {
-		__atomic_add_fetch(&bus->unclaimed_writes, 1,
-				   __ATOMIC_RELAXED);
+		__atomic_add_fetch(&bus->unclaimed_writes, 1, __ATOMIC_RELAXED);
 	}
 	pthread_rwlock_unlock(&bus->lock);
 	return name;

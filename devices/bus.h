@@ -25,17 +25,17 @@ struct bus_region {
 	uint64_t len;
 	const struct io_ops *ops;
 	void *opaque;
-	uint64_t reads;		/* statistics, updated atomically */
+	uint64_t reads; /* statistics, updated atomically */
 	uint64_t writes;
 };
 
 #define BUS_MAX_REGIONS 64
 
 struct bus {
-	const char *name;	/* "port" or "mmio", for messages */
-	pthread_rwlock_t lock;	/* registrations may change at run time */
+	const char *name;      /* "port" or "mmio", for messages */
+	pthread_rwlock_t lock; /* registrations may change at run time */
 	int nr;
-	struct bus_region regions[BUS_MAX_REGIONS];	/* sorted by base */
+	struct bus_region regions[BUS_MAX_REGIONS]; /* sorted by base */
 	uint64_t unclaimed_reads;
 	uint64_t unclaimed_writes;
 };
@@ -43,8 +43,8 @@ struct bus {
 void bus_init(struct bus *bus, const char *name);
 void bus_destroy(struct bus *bus);
 /* Returns 0, or -1 if the range overlaps another or the table is full. */
-int bus_register(struct bus *bus, uint64_t base, uint64_t len,
-		 const char *name, const struct io_ops *ops, void *opaque);
+int bus_register(struct bus *bus, uint64_t base, uint64_t len, const char *name,
+		 const struct io_ops *ops, void *opaque);
 int bus_unregister(struct bus *bus, uint64_t base);
 
 /* Dispatch; return the name of the device that took it (or NULL). */

@@ -10,7 +10,7 @@
 #include "vm.h"
 
 #define I8042_DATA_PORT 0x60
-#define I8042_CMD_PORT 0x64
+#define I8042_CMD_PORT	0x64
 #define I8042_CMD_RESET 0xfe
 
 static uint64_t i8042_read(void *opaque, uint64_t off, unsigned int size)
@@ -25,7 +25,7 @@ static void i8042_write(void *opaque, uint64_t off, unsigned int size,
 		vm_request_stop(opaque, VM_STOP_REBOOT, EXIT_OK);
 }
 
-static const struct io_ops i8042_data_ops = { .read = i8042_read };
+static const struct io_ops i8042_data_ops = {.read = i8042_read};
 static const struct io_ops i8042_cmd_ops = {
 	.read = i8042_read,
 	.write = i8042_write,
@@ -33,8 +33,8 @@ static const struct io_ops i8042_cmd_ops = {
 
 int i8042_create(struct vm *vm)
 {
-	if (bus_register(&vm->pio, I8042_DATA_PORT, 1, "i8042",
-			 &i8042_data_ops, vm))
+	if (bus_register(&vm->pio, I8042_DATA_PORT, 1, "i8042", &i8042_data_ops,
+			 vm))
 		return -1;
 	return bus_register(&vm->pio, I8042_CMD_PORT, 1, "i8042",
 			    &i8042_cmd_ops, vm);

@@ -15,24 +15,24 @@
 #include "legacy.h"
 #include "vm.h"
 
-#define RTC_PORT 0x70
-#define RTC_SECONDS 0x00
-#define RTC_MINUTES 0x02
-#define RTC_HOURS 0x04
+#define RTC_PORT	0x70
+#define RTC_SECONDS	0x00
+#define RTC_MINUTES	0x02
+#define RTC_HOURS	0x04
 #define RTC_DAY_OF_WEEK 0x06
-#define RTC_DAY 0x07
-#define RTC_MONTH 0x08
-#define RTC_YEAR 0x09
-#define RTC_REG_A 0x0a
-#define RTC_REG_B 0x0b
-#define RTC_REG_C 0x0c
-#define RTC_REG_D 0x0d
-#define RTC_CENTURY 0x32
+#define RTC_DAY		0x07
+#define RTC_MONTH	0x08
+#define RTC_YEAR	0x09
+#define RTC_REG_A	0x0a
+#define RTC_REG_B	0x0b
+#define RTC_REG_C	0x0c
+#define RTC_REG_D	0x0d
+#define RTC_CENTURY	0x32
 
-#define REG_A_DIVIDER 0x26	/* 32.768 kHz base, 1024 Hz rate */
-#define REG_B_24H 0x02
-#define REG_B_BINARY 0x04	/* data mode: binary instead of BCD */
-#define REG_D_VALID 0x80
+#define REG_A_DIVIDER 0x26 /* 32.768 kHz base, 1024 Hz rate */
+#define REG_B_24H     0x02
+#define REG_B_BINARY  0x04 /* data mode: binary instead of BCD */
+#define REG_D_VALID   0x80
 
 struct rtc_cmos {
 	pthread_mutex_t lock;
@@ -71,7 +71,7 @@ static uint64_t rtc_read(void *opaque, uint64_t off, unsigned int size)
 	uint8_t v;
 
 	if (off == 0)
-		return 0xff;	/* the index register is write-only */
+		return 0xff; /* the index register is write-only */
 	pthread_mutex_lock(&rtc->lock);
 	if (!clock_reg(rtc->index, &v))
 		v = rtc->ram[rtc->index];
@@ -90,8 +90,8 @@ static void rtc_write(void *opaque, uint64_t off, unsigned int size,
 	pthread_mutex_lock(&rtc->lock);
 	if (off == 0)
 		rtc->index = val & 0x7f;
-	else if (!clock_reg(rtc->index, &ignored) &&
-		 rtc->index != RTC_REG_C && rtc->index != RTC_REG_D)
+	else if (!clock_reg(rtc->index, &ignored) && rtc->index != RTC_REG_C &&
+		 rtc->index != RTC_REG_D)
 		rtc->ram[rtc->index] = val & 0xff;
 	pthread_mutex_unlock(&rtc->lock);
 }

@@ -27,31 +27,31 @@ enum uart_reg {
 	UART_SCR = 7,
 };
 
-#define IER_RDI 0x01	/* received data available */
-#define IER_THRI 0x02	/* transmitter holding register empty */
-#define IER_RLSI 0x04	/* receiver line status */
-#define IER_MSI 0x08	/* modem status */
+#define IER_RDI	 0x01 /* received data available */
+#define IER_THRI 0x02 /* transmitter holding register empty */
+#define IER_RLSI 0x04 /* receiver line status */
+#define IER_MSI	 0x08 /* modem status */
 
-#define IIR_NO_INT 0x01
-#define IIR_MSI 0x00
-#define IIR_THRI 0x02
-#define IIR_RDI 0x04
-#define IIR_RLSI 0x06
+#define IIR_NO_INT	 0x01
+#define IIR_MSI		 0x00
+#define IIR_THRI	 0x02
+#define IIR_RDI		 0x04
+#define IIR_RLSI	 0x06
 #define IIR_FIFO_ENABLED 0xc0
 
-#define FCR_ENABLE 0x01
+#define FCR_ENABLE   0x01
 #define FCR_CLEAR_RX 0x02
 
 #define LCR_DLAB 0x80
 
-#define MCR_DTR 0x01
-#define MCR_RTS 0x02
+#define MCR_DTR	 0x01
+#define MCR_RTS	 0x02
 #define MCR_OUT1 0x04
 #define MCR_OUT2 0x08
 #define MCR_LOOP 0x10
 
-#define LSR_DR 0x01
-#define LSR_OE 0x02
+#define LSR_DR	 0x01
+#define LSR_OE	 0x02
 #define LSR_THRE 0x20
 #define LSR_TEMT 0x40
 
@@ -59,12 +59,12 @@ enum uart_reg {
 #define MSR_DDSR 0x02
 #define MSR_TERI 0x04
 #define MSR_DDCD 0x08
-#define MSR_CTS 0x10
-#define MSR_DSR 0x20
-#define MSR_RI 0x40
-#define MSR_DCD 0x80
+#define MSR_CTS	 0x10
+#define MSR_DSR	 0x20
+#define MSR_RI	 0x40
+#define MSR_DCD	 0x80
 
-#define RX_BUF_SIZE 1024	/* more than the 16-byte FIFO: paste-friendly */
+#define RX_BUF_SIZE 1024 /* more than the 16-byte FIFO: paste-friendly */
 
 struct serial {
 	pthread_mutex_t lock;
@@ -73,11 +73,11 @@ struct serial {
 	int out_fd;
 	void (*rx_space)(void *);
 	void *rx_space_opaque;
-	int rx_refused;		/* serial_receive() turned bytes away */
+	int rx_refused; /* serial_receive() turned bytes away */
 
 	uint8_t ier, lcr, mcr, lsr, msr, scr, fcr;
 	uint16_t divisor;
-	int thr_ipending;	/* THRE interrupt latched, until IIR read */
+	int thr_ipending; /* THRE interrupt latched, until IIR read */
 	int irq_level;
 
 	uint8_t rx[RX_BUF_SIZE];
@@ -89,7 +89,7 @@ static uint8_t modem_status(struct serial *s)
 	uint8_t m = s->mcr;
 
 	if (!(m & MCR_LOOP))
-		return MSR_DCD | MSR_DSR | MSR_CTS;	/* a cable is there */
+		return MSR_DCD | MSR_DSR | MSR_CTS; /* a cable is there */
 	/* loopback wires outputs to inputs (datasheet, MCR bit 4) */
 	return (m & MCR_RTS ? MSR_CTS : 0) | (m & MCR_DTR ? MSR_DSR : 0) |
 	       (m & MCR_OUT1 ? MSR_RI : 0) | (m & MCR_OUT2 ? MSR_DCD : 0);
@@ -97,18 +97,18 @@ static uint8_t modem_status(struct serial *s)
 
 static void update_msr(struct serial *s)
 {
-	uint8_t old = s->msr, new = modem_status(s);
+	uint8_t prev = s->msr, cur = modem_status(s);
 	uint8_t delta = 0;
 
-	if ((old ^ new) & MSR_CTS)
+	if ((prev ^ cur) & MSR_CTS)
 		delta |= MSR_DCTS;
-	if ((old ^ new) & MSR_DSR)
+	if ((prev ^ cur) & MSR_DSR)
 		delta |= MSR_DDSR;
-	if ((old & MSR_RI) && !(new & MSR_RI))
+	if ((prev & MSR_RI) && !(cur & MSR_RI))
 		delta |= MSR_TERI;
-	if ((old ^ new) & MSR_DCD)
+	if ((prev ^ cur) & MSR_DCD)
 		delta |= MSR_DDCD;
-	s->msr = (new & 0xf0) | ((old | delta) & 0x0f);
+	s->msr = (cur & 0xf0) | ((prev | delta) & 0x0f);
 }
 
 /* Highest-priority pending interrupt, as IIR reports it. */
@@ -170,7 +170,7 @@ static void transmit(struct serial *s, uint8_t c)
 		while (write(s->out_fd, &c, 1) < 0 && errno == EINTR)
 			;
 	}
-	s->thr_ipending = 1;	/* sent at once: THR is empty again */
+	s->thr_ipending = 1; /* sent at once: THR is empty again */
 }
 
 uint8_t serial_reg_read(struct serial *s, unsigned int reg)
@@ -200,23 +200,17 @@ uint8_t serial_reg_read(struct serial *s, unsigned int reg)
 			s->thr_ipending = 0;
 		v = iir | (s->fcr & FCR_ENABLE ? IIR_FIFO_ENABLED : 0);
 		break;
-	case UART_LCR:
-		v = s->lcr;
-		break;
-	case UART_MCR:
-		v = s->mcr;
-		break;
+	case UART_LCR: v = s->lcr; break;
+	case UART_MCR: v = s->mcr; break;
 	case UART_LSR:
 		v = s->lsr | LSR_THRE | LSR_TEMT;
-		s->lsr &= ~LSR_OE;	/* cleared by reading LSR */
+		s->lsr &= ~LSR_OE; /* cleared by reading LSR */
 		break;
 	case UART_MSR:
 		v = s->msr;
-		s->msr &= 0xf0;		/* deltas clear on read */
+		s->msr &= 0xf0; /* deltas clear on read */
 		break;
-	case UART_SCR:
-		v = s->scr;
-		break;
+	case UART_SCR: v = s->scr; break;
 	}
 	update_irq(s);
 	pthread_mutex_unlock(&s->lock);
@@ -227,7 +221,7 @@ uint8_t serial_reg_read(struct serial *s, unsigned int reg)
 
 static void write_fcr(struct serial *s, uint8_t val)
 {
-	s->fcr = val & 0xc9;	/* enable, DMA mode, trigger level */
+	s->fcr = val & 0xc9; /* enable, DMA mode, trigger level */
 	if (val & FCR_CLEAR_RX) {
 		s->rx_head = s->rx_count = 0;
 		s->lsr &= ~LSR_DR;
@@ -254,21 +248,14 @@ void serial_reg_write(struct serial *s, unsigned int reg, uint8_t val)
 			s->thr_ipending = 1;
 		s->ier = val & 0x0f;
 		break;
-	case UART_IIR_FCR:
-		write_fcr(s, val);
-		break;
-	case UART_LCR:
-		s->lcr = val;
-		break;
+	case UART_IIR_FCR: write_fcr(s, val); break;
+	case UART_LCR: s->lcr = val; break;
 	case UART_MCR:
 		s->mcr = val & 0x1f;
 		update_msr(s);
 		break;
-	case UART_SCR:
-		s->scr = val;
-		break;
-	default:
-		break;		/* LSR and MSR are read-only */
+	case UART_SCR: s->scr = val; break;
+	default: break; /* LSR and MSR are read-only */
 	}
 	update_irq(s);
 	pthread_mutex_unlock(&s->lock);
@@ -330,8 +317,8 @@ struct serial *serial_create(struct vm *vm, uint16_t port, unsigned int irq,
 	s->out_fd = out_fd;
 	s->rx_space = rx_space;
 	s->rx_space_opaque = opaque;
-	s->divisor = 12;	/* 9600 baud, as after a BIOS */
-	s->lcr = 0x03;		/* 8N1 */
+	s->divisor = 12; /* 9600 baud, as after a BIOS */
+	s->lcr = 0x03;	 /* 8N1 */
 	s->msr = modem_status(s);
 	if (vm && bus_register(&vm->pio, port, 8, "serial", &serial_ops, s)) {
 		serial_free(s);

@@ -15,7 +15,8 @@ struct serial;
  * receive space after serial_receive() refused bytes.
  */
 struct serial *serial_create(struct vm *vm, uint16_t port, unsigned int irq,
-			     int out_fd, void (*rx_space)(void *), void *opaque);
+			     int out_fd, void (*rx_space)(void *),
+			     void *opaque);
 /* Queue bytes typed by the user; returns how many were accepted. */
 size_t serial_receive(struct serial *s, const uint8_t *buf, size_t len);
 

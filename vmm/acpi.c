@@ -26,9 +26,9 @@
 /* Tables are built with plain stores into packed little-endian structs. */
 _Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "x86 only");
 
-#define ACPI_OEM_ID "KVMINI"
+#define ACPI_OEM_ID	  "KVMINI"
 #define ACPI_OEM_TABLE_ID "KVMINI  "
-#define ACPI_CREATOR_ID "KVMI"
+#define ACPI_CREATOR_ID	  "KVMI"
 
 struct acpi_rsdp {
 	char signature[8];
@@ -63,9 +63,9 @@ struct acpi_gas {
 	uint64_t address;
 } __attribute__((packed));
 
-#define GAS_SYSTEM_IO 1
-#define GAS_ACCESS_BYTE 1
-#define GAS_ACCESS_WORD 2
+#define GAS_SYSTEM_IO	 1
+#define GAS_ACCESS_BYTE	 1
+#define GAS_ACCESS_WORD	 2
 #define GAS_ACCESS_DWORD 3
 
 struct acpi_fadt {
@@ -128,19 +128,19 @@ struct acpi_fadt {
 } __attribute__((packed));
 
 /* FADT flags */
-#define FADT_WBINVD (1u << 0)
-#define FADT_PROC_C1 (1u << 2)
-#define FADT_PWR_BUTTON (1u << 4)  /* set: no fixed power button */
-#define FADT_SLP_BUTTON (1u << 5)  /* set: no fixed sleep button */
-#define FADT_FIX_RTC (1u << 6)	   /* set: no RTC_STS in PM1 */
-#define FADT_TMR_VAL_EXT (1u << 8) /* 32-bit PM timer */
-#define FADT_RESET_REG_SUP (1u << 10)
+#define FADT_WBINVD	     (1u << 0)
+#define FADT_PROC_C1	     (1u << 2)
+#define FADT_PWR_BUTTON	     (1u << 4) /* set: no fixed power button */
+#define FADT_SLP_BUTTON	     (1u << 5) /* set: no fixed sleep button */
+#define FADT_FIX_RTC	     (1u << 6) /* set: no RTC_STS in PM1 */
+#define FADT_TMR_VAL_EXT     (1u << 8) /* 32-bit PM timer */
+#define FADT_RESET_REG_SUP   (1u << 10)
 #define FADT_HW_REDUCED_ACPI (1u << 20)
 
 /* IA-PC boot architecture flags */
-#define IAPC_LEGACY_DEVICES (1u << 0)
-#define IAPC_8042 (1u << 1)
-#define IAPC_VGA_NOT_PRESENT (1u << 2)
+#define IAPC_LEGACY_DEVICES	  (1u << 0)
+#define IAPC_8042		  (1u << 1)
+#define IAPC_VGA_NOT_PRESENT	  (1u << 2)
 #define IAPC_CMOS_RTC_NOT_PRESENT (1u << 5)
 
 /* C2/C3 latencies above these limits mean "state not supported". */
@@ -203,14 +203,14 @@ struct madt_lapic_nmi {
 	uint8_t lint;
 } __attribute__((packed));
 
-#define MADT_TYPE_LAPIC 0
-#define MADT_TYPE_IOAPIC 1
-#define MADT_TYPE_ISO 2
+#define MADT_TYPE_LAPIC	    0
+#define MADT_TYPE_IOAPIC    1
+#define MADT_TYPE_ISO	    2
 #define MADT_TYPE_LAPIC_NMI 4
-#define MADT_LAPIC_ENABLED (1u << 0)
-#define MADT_ALL_CPUS 0xff
+#define MADT_LAPIC_ENABLED  (1u << 0)
+#define MADT_ALL_CPUS	    0xff
 /* MPS INTI flags: polarity in bits 1:0, trigger mode in bits 3:2 */
-#define MPS_INTI_CONFORMS 0x0000
+#define MPS_INTI_CONFORMS   0x0000
 #define MPS_INTI_HIGH_LEVEL 0x000d
 
 _Static_assert(sizeof(struct acpi_rsdp) == 36, "RSDP size");
@@ -288,19 +288,19 @@ struct aml {
 	bool err;
 };
 
-#define AML_ZERO_OP 0x00
-#define AML_ONE_OP 0x01
-#define AML_NAME_OP 0x08
-#define AML_BYTE_PREFIX 0x0a
-#define AML_WORD_PREFIX 0x0b
-#define AML_DWORD_PREFIX 0x0c
-#define AML_QWORD_PREFIX 0x0e
-#define AML_SCOPE_OP 0x10
-#define AML_PACKAGE_OP 0x12
-#define AML_DUAL_NAME_PREFIX 0x2e
+#define AML_ZERO_OP	      0x00
+#define AML_ONE_OP	      0x01
+#define AML_NAME_OP	      0x08
+#define AML_BYTE_PREFIX	      0x0a
+#define AML_WORD_PREFIX	      0x0b
+#define AML_DWORD_PREFIX      0x0c
+#define AML_QWORD_PREFIX      0x0e
+#define AML_SCOPE_OP	      0x10
+#define AML_PACKAGE_OP	      0x12
+#define AML_DUAL_NAME_PREFIX  0x2e
 #define AML_MULTI_NAME_PREFIX 0x2f
-#define AML_EXT_OP_PREFIX 0x5b
-#define AML_DEVICE_OP 0x5b82 /* ExtOpPrefix, DeviceOp */
+#define AML_EXT_OP_PREFIX     0x5b
+#define AML_DEVICE_OP	      0x5b82 /* ExtOpPrefix, DeviceOp */
 
 static void aml_bytes(struct aml *a, const void *src, size_t n)
 {

@@ -13,24 +13,24 @@
 #include "vcpu.h"
 #include "vm.h"
 
-#define E820_TYPE_RAM 1
+#define E820_TYPE_RAM	   1
 #define E820_TYPE_RESERVED 2
 
-#define X86_CR0_PE (1ULL << 0)
-#define X86_CR0_ET (1ULL << 4)
-#define X86_CR0_PG (1ULL << 31)
-#define X86_CR4_PAE (1ULL << 5)
+#define X86_CR0_PE   (1ULL << 0)
+#define X86_CR0_ET   (1ULL << 4)
+#define X86_CR0_PG   (1ULL << 31)
+#define X86_CR4_PAE  (1ULL << 5)
 #define X86_EFER_LME (1ULL << 8)
 #define X86_EFER_LMA (1ULL << 10)
 
 #define PTE_PRESENT 0x1ULL
-#define PTE_WRITE 0x2ULL
-#define PTE_HUGE 0x80ULL
+#define PTE_WRITE   0x2ULL
+#define PTE_HUGE    0x80ULL
 
 #define GDT_CODE64 0x10
-#define GDT_DATA 0x18
+#define GDT_DATA   0x18
 #define GDT_CODE32 0x20
-#define GDT_TSS 0x28
+#define GDT_TSS	   0x28
 
 static int open_regular(const char *path, struct stat *st, char *why)
 {
@@ -116,9 +116,11 @@ int boot_load_file_at(const struct guest_mem *mem, const char *path,
 		return -1;
 	dst = gpa_ptr(mem, gpa, size);
 	if (!dst || (uint64_t)st.st_size != size)
-		snprintf(why, BOOT_WHY_LEN, "%s: cannot place %llu bytes at "
-			 "guest address 0x%llx", path,
-			 (unsigned long long)size, (unsigned long long)gpa);
+		snprintf(why, BOOT_WHY_LEN,
+			 "%s: cannot place %llu bytes at "
+			 "guest address 0x%llx",
+			 path, (unsigned long long)size,
+			 (unsigned long long)gpa);
 	else if (read_full(fd, dst, size))
 		snprintf(why, BOOT_WHY_LEN, "cannot read %s: %s", path,
 			 errno ? strerror(errno) : "file shrank");
@@ -165,18 +167,18 @@ int boot_write_cmdline(const struct guest_mem *mem, const char *cmdline,
 	if (len > max_len) {
 		snprintf(why, BOOT_WHY_LEN,
 			 "kernel command line is %zu bytes; this kernel "
-			 "accepts at most %llu", len,
-			 (unsigned long long)max_len);
+			 "accepts at most %llu",
+			 len, (unsigned long long)max_len);
 		return -1;
 	}
 	return guest_mem_write(mem, CMDLINE_ADDR, cmdline, len + 1);
 }
 
-static int add_range(struct boot_e820_entry *out, int n, int max,
-		     uint64_t addr, uint64_t size, uint32_t type)
+static int add_range(struct boot_e820_entry *out, int n, int max, uint64_t addr,
+		     uint64_t size, uint32_t type)
 {
 	if (n < max && size)
-		out[n++] = (struct boot_e820_entry){ addr, size, type };
+		out[n++] = (struct boot_e820_entry){addr, size, type};
 	return n;
 }
 
@@ -206,8 +208,7 @@ int linux_is_bzimage(const struct boot_image *img)
 	       memcmp(img->data + 0x202, "HdrS", 4) == 0;
 }
 
-int boot_load(struct vm *vm, uint64_t rsdp, struct boot_entry *entry,
-	      char *why)
+int boot_load(struct vm *vm, uint64_t rsdp, struct boot_entry *entry, char *why)
 {
 	const struct vm_config *cfg = vm->cfg;
 	struct boot_image img;
@@ -232,12 +233,12 @@ int boot_load(struct vm *vm, uint64_t rsdp, struct boot_entry *entry,
 static int write_gdt(const struct guest_mem *mem)
 {
 	const uint64_t gdt[] = {
-		0,				/* null */
-		0,				/* unused */
-		0x00af9b000000ffffULL,		/* 0x10: 64-bit code */
-		0x00cf93000000ffffULL,		/* 0x18: flat data */
-		0x00cf9b000000ffffULL,		/* 0x20: 32-bit code */
-		0x00008b0000000067ULL,		/* 0x28: 32-bit TSS (busy) */
+		0,		       /* null */
+		0,		       /* unused */
+		0x00af9b000000ffffULL, /* 0x10: 64-bit code */
+		0x00cf93000000ffffULL, /* 0x18: flat data */
+		0x00cf9b000000ffffULL, /* 0x20: 32-bit code */
+		0x00008b0000000067ULL, /* 0x28: 32-bit TSS (busy) */
 	};
 
 	return guest_mem_write(mem, GDT_ADDR, gdt, sizeof(gdt));
@@ -265,10 +266,16 @@ static int write_page_tables(const struct guest_mem *mem)
 static struct kvm_segment flat_segment(uint16_t sel, uint8_t type, int l,
 				       int db)
 {
-	return (struct kvm_segment){ .base = 0, .limit = 0xffffffff,
-				     .selector = sel, .type = type,
-				     .present = 1, .dpl = 0, .db = db,
-				     .s = 1, .l = l, .g = 1 };
+	return (struct kvm_segment){.base = 0,
+				    .limit = 0xffffffff,
+				    .selector = sel,
+				    .type = type,
+				    .present = 1,
+				    .dpl = 0,
+				    .db = db,
+				    .s = 1,
+				    .l = l,
+				    .g = 1};
 }
 
 static void set_protected_mode(struct kvm_sregs *s, int long_mode)
@@ -278,9 +285,11 @@ static void set_protected_mode(struct kvm_sregs *s, int long_mode)
 	s->cs = long_mode ? flat_segment(GDT_CODE64, 0xb, 1, 0)
 			  : flat_segment(GDT_CODE32, 0xb, 0, 1);
 	s->ds = s->es = s->fs = s->gs = s->ss = data;
-	s->tr = (struct kvm_segment){ .base = 0, .limit = 0x67,
-				      .selector = GDT_TSS, .type = 0xb,
-				      .present = 1 };
+	s->tr = (struct kvm_segment){.base = 0,
+				     .limit = 0x67,
+				     .selector = GDT_TSS,
+				     .type = 0xb,
+				     .present = 1};
 	s->gdt.base = GDT_ADDR;
 	s->gdt.limit = 6 * 8 - 1;
 	s->cr0 = X86_CR0_PE | X86_CR0_ET;
@@ -299,8 +308,10 @@ int boot_setup_bsp(struct vcpu *bsp, const struct boot_entry *entry)
 	const struct guest_mem *mem = &bsp->vm->mem;
 	int long_mode = entry->mode == BOOT_MODE_64;
 	struct kvm_sregs sregs;
-	struct kvm_regs regs = { .rflags = 0x2, .rip = entry->rip,
-				 .rsi = entry->rsi, .rbx = entry->rbx };
+	struct kvm_regs regs = {.rflags = 0x2,
+				.rip = entry->rip,
+				.rsi = entry->rsi,
+				.rbx = entry->rbx};
 
 	if (write_gdt(mem) || (long_mode && write_page_tables(mem)))
 		return -1;

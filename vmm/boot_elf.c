@@ -15,7 +15,7 @@
 #include "vm.h"
 
 #define XEN_ELFNOTE_PHYS32_ENTRY 18
-#define HVM_START_MAGIC 0x336ec578
+#define HVM_START_MAGIC		 0x336ec578
 
 /* The PVH ABI's structures (Xen public header arch-x86/hvm/start_info.h) */
 struct hvm_start_info {
@@ -60,7 +60,8 @@ struct elf_info {
 
 int elf_is_elf(const struct boot_image *img)
 {
-	return img->size >= EI_NIDENT && memcmp(img->data, ELFMAG, SELFMAG) == 0;
+	return img->size >= EI_NIDENT &&
+	       memcmp(img->data, ELFMAG, SELFMAG) == 0;
 }
 
 static int elf_header(const struct boot_image *img, struct elf_info *ei,
@@ -112,14 +113,14 @@ static void elf_phdr(const struct boot_image *img, const struct elf_info *ei,
 		Elf64_Phdr p;
 
 		memcpy(&p, img->data + ei->phoff + i * sizeof(p), sizeof(p));
-		*ph = (struct phdr){ p.p_type, p.p_offset, p.p_paddr,
-				     p.p_filesz, p.p_memsz };
+		*ph = (struct phdr){p.p_type, p.p_offset, p.p_paddr, p.p_filesz,
+				    p.p_memsz};
 	} else {
 		Elf32_Phdr p;
 
 		memcpy(&p, img->data + ei->phoff + i * sizeof(p), sizeof(p));
-		*ph = (struct phdr){ p.p_type, p.p_offset, p.p_paddr,
-				     p.p_filesz, p.p_memsz };
+		*ph = (struct phdr){p.p_type, p.p_offset, p.p_paddr, p.p_filesz,
+				    p.p_memsz};
 	}
 }
 
@@ -139,8 +140,8 @@ static int load_segment(const struct guest_mem *mem,
 	if (!dst) {
 		snprintf(why, BOOT_WHY_LEN,
 			 "%s: segment at 0x%llx (+%llu bytes) is outside guest "
-			 "RAM; give more --mem", img->path,
-			 (unsigned long long)ph->paddr,
+			 "RAM; give more --mem",
+			 img->path, (unsigned long long)ph->paddr,
 			 (unsigned long long)ph->memsz);
 		return -1;
 	}
@@ -189,16 +190,17 @@ static int write_pvh_start_info(struct vm *vm, uint64_t kernel_end,
 	const struct guest_mem *mem = &vm->mem;
 	struct boot_e820_entry e820[8];
 	struct hvm_memmap_table_entry map[8];
-	struct hvm_start_info si = { .magic = HVM_START_MAGIC, .version = 1,
-				     .cmdline_paddr = CMDLINE_ADDR,
-				     .rsdp_paddr = rsdp,
-				     .memmap_paddr = PVH_MEMMAP_ADDR };
-	struct hvm_modlist_entry mod = { 0 };
+	struct hvm_start_info si = {.magic = HVM_START_MAGIC,
+				    .version = 1,
+				    .cmdline_paddr = CMDLINE_ADDR,
+				    .rsdp_paddr = rsdp,
+				    .memmap_paddr = PVH_MEMMAP_ADDR};
+	struct hvm_modlist_entry mod = {0};
 	int n = memmap_build(mem, e820, 8);
 
 	for (int i = 0; i < n; i++)
 		map[i] = (struct hvm_memmap_table_entry){
-			e820[i].addr, e820[i].size, e820[i].type, 0 };
+			e820[i].addr, e820[i].size, e820[i].type, 0};
 	si.memmap_entries = n;
 	if (vm->cfg->initrd) {
 		mod.paddr = boot_place_initrd(mem, vm->cfg->initrd, kernel_end,

@@ -11,10 +11,10 @@
 #include "layout.h"
 #include "vm.h"
 
-#define SETUP_HDR_OFFSET 0x1f1
-#define MIN_PROTOCOL 0x020c	/* 2.12: xloadflags and the 64-bit entry */
+#define SETUP_HDR_OFFSET      0x1f1
+#define MIN_PROTOCOL	      0x020c /* 2.12: xloadflags and the 64-bit entry */
 #define LOADER_TYPE_UNDEFINED 0xff
-#define ENTRY_64_OFFSET 0x200
+#define ENTRY_64_OFFSET	      0x200
 
 int linux_load_bzimage(struct vm *vm, const struct boot_image *img,
 		       uint64_t rsdp, struct boot_entry *entry, char *why)
@@ -26,7 +26,8 @@ int linux_load_bzimage(struct vm *vm, const struct boot_image *img,
 	size_t hdr_len;
 
 	if (!bp) {
-		snprintf(why, BOOT_WHY_LEN, "guest RAM too small for boot_params");
+		snprintf(why, BOOT_WHY_LEN,
+			 "guest RAM too small for boot_params");
 		return -1;
 	}
 	memset(bp, 0, sizeof(*bp));
@@ -82,8 +83,8 @@ int linux_load_bzimage(struct vm *vm, const struct boot_image *img,
 		bp->ext_ramdisk_image = addr >> 32;
 		bp->ext_ramdisk_size = size >> 32;
 	}
-	bp->e820_entries = memmap_build(mem, bp->e820_table,
-					E820_MAX_ENTRIES_ZEROPAGE);
+	bp->e820_entries =
+		memmap_build(mem, bp->e820_table, E820_MAX_ENTRIES_ZEROPAGE);
 	bp->acpi_rsdp_addr = rsdp;
 
 	entry->mode = BOOT_MODE_64;

@@ -97,8 +97,9 @@ static int parse_mem(const char *s, struct vm_config *cfg, char *why)
 	if (parse_size(s, &bytes, why))
 		return -1;
 	if (bytes < MIN_MEM_SIZE) {
-		snprintf(why, CLI_ERR_LEN, "--mem %s is too small (minimum %lluM)",
-			 s, MIN_MEM_SIZE >> 20);
+		snprintf(why, CLI_ERR_LEN,
+			 "--mem %s is too small (minimum %lluM)", s,
+			 MIN_MEM_SIZE >> 20);
 		return -1;
 	}
 	cfg->mem_size = (bytes + 0xfff) & ~0xfffULL;
@@ -129,16 +130,16 @@ void cli_run_usage(void)
 }
 
 static const struct option run_options[] = {
-	{ "kernel", required_argument, NULL, 'k' },
-	{ "initrd", required_argument, NULL, 'i' },
-	{ "cmdline", required_argument, NULL, 'c' },
-	{ "mem", required_argument, NULL, 'm' },
-	{ "cpus", required_argument, NULL, 'p' },
-	{ "name", required_argument, NULL, 'n' },
-	{ "console", required_argument, NULL, 'C' },
-	{ "reboot", required_argument, NULL, 'R' },
-	{ "help", no_argument, NULL, 'h' },
-	{ NULL, 0, NULL, 0 },
+	{"kernel", required_argument, NULL, 'k'},
+	{"initrd", required_argument, NULL, 'i'},
+	{"cmdline", required_argument, NULL, 'c'},
+	{"mem", required_argument, NULL, 'm'},
+	{"cpus", required_argument, NULL, 'p'},
+	{"name", required_argument, NULL, 'n'},
+	{"console", required_argument, NULL, 'C'},
+	{"reboot", required_argument, NULL, 'R'},
+	{"help", no_argument, NULL, 'h'},
+	{NULL, 0, NULL, 0},
 };
 
 static int parse_run_option(int opt, struct vm_config *cfg, char *why)
@@ -180,9 +181,12 @@ int cli_parse_run(int argc, char **argv, struct vm_config *cfg, char *why)
 		if (opt == '?' || opt == ':') {
 			const char *o = argv[optind - 1];
 
-			snprintf(why, CLI_ERR_LEN, opt == '?' ?
-				 "unknown option '%s' (try 'kvmini run --help')" :
-				 "option '%s' needs a value", o);
+			snprintf(
+				why, CLI_ERR_LEN,
+				opt == '?'
+					? "unknown option '%s' (try 'kvmini run --help')"
+					: "option '%s' needs a value",
+				o);
 			return -1;
 		}
 		if (parse_run_option(opt, cfg, why))

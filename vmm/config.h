@@ -12,13 +12,13 @@ enum console_kind {
 };
 
 enum reboot_policy {
-	REBOOT_EXIT,		/* a guest reboot ends kvmini with 0 */
-	REBOOT_RESTART,		/* a guest reboot starts the VM again */
+	REBOOT_EXIT,	/* a guest reboot ends kvmini with 0 */
+	REBOOT_RESTART, /* a guest reboot starts the VM again */
 };
 
 #define DEFAULT_MEM_SIZE (512ULL << 20)
-#define MIN_MEM_SIZE (2ULL << 20)
-#define MAX_CPUS 254	/* 8-bit APIC IDs: 0xff is broadcast, IOAPIC takes n */
+#define MIN_MEM_SIZE	 (2ULL << 20)
+#define MAX_CPUS	 254 /* 8-bit APIC IDs: 0xff is broadcast, IOAPIC takes n */
 
 struct vm_config {
 	const char *kernel;

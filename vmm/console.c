@@ -24,13 +24,13 @@ struct console {
 	int owns_out_fd;
 	struct vm *vm;
 	struct serial *serial;
-	struct event_source in_src;	/* stdin */
-	struct event_source space_src;	/* eventfd: UART has room again */
+	struct event_source in_src;    /* stdin */
+	struct event_source space_src; /* eventfd: UART has room again */
 	int in_registered;
-	int pump_fds[2];		/* pipe fed by pump_thread, or -1 */
+	int pump_fds[2]; /* pipe fed by pump_thread, or -1 */
 	pthread_t pump_thread;
-	int escape;			/* last byte was Ctrl-A */
-	uint8_t pending[256];		/* typed, not yet taken by the UART */
+	int escape;	      /* last byte was Ctrl-A */
+	uint8_t pending[256]; /* typed, not yet taken by the UART */
 	size_t pending_len;
 };
 
@@ -48,15 +48,14 @@ void console_restore_terminal(void)
 static void fatal_signal(int sig)
 {
 	console_restore_terminal();
-	raise(sig);	/* SA_RESETHAND: default action now */
+	raise(sig); /* SA_RESETHAND: default action now */
 }
 
 static void make_terminal_raw(void)
 {
-	static const int fatal[] = { SIGSEGV, SIGBUS, SIGILL, SIGFPE,
-				     SIGABRT };
-	struct sigaction sa = { .sa_handler = fatal_signal,
-				.sa_flags = SA_RESETHAND };
+	static const int fatal[] = {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT};
+	struct sigaction sa = {.sa_handler = fatal_signal,
+			       .sa_flags = SA_RESETHAND};
 	struct termios raw;
 
 	if (!isatty(STDIN_FILENO) || tcgetattr(STDIN_FILENO, &saved_termios))
@@ -83,13 +82,11 @@ struct console *console_create(const struct vm_config *cfg)
 	con->space_src.fd = -1;
 	con->pump_fds[0] = con->pump_fds[1] = -1;
 	switch (cfg->console) {
-	case CONSOLE_STDIO:
-		con->out_fd = STDOUT_FILENO;
-		break;
+	case CONSOLE_STDIO: con->out_fd = STDOUT_FILENO; break;
 	case CONSOLE_FILE:
-		con->out_fd = open(cfg->console_path,
-				   O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
-				   0644);
+		con->out_fd =
+			open(cfg->console_path,
+			     O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 		if (con->out_fd < 0) {
 			err("cannot open console file %s: %s",
 			    cfg->console_path, strerror(errno));
@@ -98,8 +95,7 @@ struct console *console_create(const struct vm_config *cfg)
 		}
 		con->owns_out_fd = 1;
 		break;
-	case CONSOLE_NONE:
-		break;
+	case CONSOLE_NONE: break;
 	}
 	return con;
 }
@@ -130,8 +126,7 @@ static void console_input(struct console *con, const uint8_t *buf, size_t n)
 		if (con->escape) {
 			con->escape = 0;
 			if (c == 'x' || c == 'X') {
-				vm_request_stop(con->vm, VM_STOP_USER,
-						EXIT_OK);
+				vm_request_stop(con->vm, VM_STOP_USER, EXIT_OK);
 				return;
 			}
 			if (c == 'h' || c == 'H' || c == '?')
@@ -178,7 +173,7 @@ static void stdin_ready(struct event_source *src, uint32_t events)
 	}
 	console_input(con, buf, n);
 	if (!flush_pending(con))
-		set_input_enabled(con, 0);	/* wait for the UART */
+		set_input_enabled(con, 0); /* wait for the UART */
 }
 
 static void space_ready(struct event_source *src, uint32_t events)
@@ -216,7 +211,7 @@ static void *pump_thread(void *arg)
 		for (ssize_t off = 0, w; off < n; off += w) {
 			w = write(con->pump_fds[1], buf + off, n - off);
 			if (w <= 0)
-				goto out;	/* reader gone: VM stopping */
+				goto out; /* reader gone: VM stopping */
 		}
 out:
 	close(con->pump_fds[1]);
@@ -246,10 +241,10 @@ int console_attach(struct console *con, struct vm *vm, struct serial *serial)
 		return 0;
 	con->space_src = (struct event_source){
 		.fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK),
-		.handler = space_ready, .opaque = con };
-	con->in_src = (struct event_source){ .fd = STDIN_FILENO,
-					     .handler = stdin_ready,
-					     .opaque = con };
+		.handler = space_ready,
+		.opaque = con};
+	con->in_src = (struct event_source){
+		.fd = STDIN_FILENO, .handler = stdin_ready, .opaque = con};
 	if (con->space_src.fd < 0 ||
 	    event_loop_add(&vm->loop, &con->space_src, EPOLLIN))
 		return -1;
@@ -267,7 +262,7 @@ void console_detach(struct console *con)
 		event_loop_del(&con->vm->loop, &con->in_src);
 	con->in_registered = 0;
 	if (con->pump_fds[0] >= 0) {
-		close(con->pump_fds[0]);	/* the pump's writes now fail */
+		close(con->pump_fds[0]); /* the pump's writes now fail */
 		pthread_join(con->pump_thread, NULL);
 		con->pump_fds[0] = -1;
 	}

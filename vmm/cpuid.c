@@ -13,9 +13,9 @@
 #include "vm.h"
 
 #define CPUID_1_ECX_HYPERVISOR (1U << 31)
-#define CPUID_1_EDX_HTT (1U << 28)
-#define TOPO_LEVEL_SMT 1
-#define TOPO_LEVEL_CORE 2
+#define CPUID_1_EDX_HTT	       (1U << 28)
+#define TOPO_LEVEL_SMT	       1
+#define TOPO_LEVEL_CORE	       2
 
 /* Bits of APIC ID that number the cores: ceil(log2(n)). */
 static unsigned int core_id_bits(int n)
@@ -31,8 +31,8 @@ static void set_leaf_1(struct kvm_cpuid_entry2 *e, int apic_id, int n)
 {
 	unsigned int ids = 1U << core_id_bits(n);
 
-	e->ebx = (e->ebx & 0xffff) | (ids & 0xff) << 16 | (apic_id & 0xff)
-								 << 24;
+	e->ebx =
+		(e->ebx & 0xffff) | (ids & 0xff) << 16 | (apic_id & 0xff) << 24;
 	e->ecx |= CPUID_1_ECX_HYPERVISOR;
 	if (n > 1)
 		e->edx |= CPUID_1_EDX_HTT;
@@ -46,8 +46,7 @@ static void set_leaf_4(struct kvm_cpuid_entry2 *e, int n)
 	unsigned int sharing = cache_level >= 3 ? n - 1 : 0;
 
 	e->eax &= 0x3fff;
-	e->eax |= ((1U << core_id_bits(n)) - 1) << 26 | (sharing & 0xfff)
-								 << 14;
+	e->eax |= ((1U << core_id_bits(n)) - 1) << 26 | (sharing & 0xfff) << 14;
 }
 
 /* Leaves 0xB and 0x1F: level 0 = SMT (1 thread), level 1 = core. */
@@ -101,22 +100,13 @@ int vcpu_setup_cpuid(struct vcpu *vcpu)
 		struct kvm_cpuid_entry2 *e = &c->entries[i];
 
 		switch (e->function) {
-		case 1:
-			set_leaf_1(e, vcpu->id, n);
-			break;
-		case 4:
-			set_leaf_4(e, n);
-			break;
+		case 1: set_leaf_1(e, vcpu->id, n); break;
+		case 4: set_leaf_4(e, n); break;
 		case 0xb:
-		case 0x1f:
-			set_extended_topology(e, vcpu->id, n);
-			break;
+		case 0x1f: set_extended_topology(e, vcpu->id, n); break;
 		case 0x80000008:
-		case 0x8000001e:
-			set_amd_leaves(e, vcpu->id, n);
-			break;
-		default:
-			break;
+		case 0x8000001e: set_amd_leaves(e, vcpu->id, n); break;
+		default: break;
 		}
 	}
 	ret = ioctl(vcpu->fd, KVM_SET_CPUID2, c);

@@ -18,7 +18,7 @@ struct event_source {
 
 struct event_loop {
 	int epoll_fd;
-	int wake_fd;		/* eventfd that asks the loop to stop */
+	int wake_fd; /* eventfd that asks the loop to stop */
 	pthread_t thread;
 	int started;
 };

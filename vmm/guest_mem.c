@@ -18,12 +18,11 @@ int guest_mem_init(struct guest_mem *mem, uint64_t size)
 		return -1;
 	mem->base = p;
 	mem->total = size;
-	mem->regions[0] = (struct mem_region){ 0, low, mem->base };
+	mem->regions[0] = (struct mem_region){0, low, mem->base};
 	mem->nr_regions = 1;
 	if (size > low) {
-		mem->regions[1] = (struct mem_region){ MMIO_HOLE_END,
-						       size - low,
-						       mem->base + low };
+		mem->regions[1] = (struct mem_region){MMIO_HOLE_END, size - low,
+						      mem->base + low};
 		mem->nr_regions = 2;
 	}
 	return 0;
@@ -52,8 +51,8 @@ void *gpa_ptr(const struct guest_mem *mem, uint64_t gpa, uint64_t len)
 	return NULL;
 }
 
-int guest_mem_write(const struct guest_mem *mem, uint64_t gpa,
-		    const void *src, uint64_t len)
+int guest_mem_write(const struct guest_mem *mem, uint64_t gpa, const void *src,
+		    uint64_t len)
 {
 	void *dst = gpa_ptr(mem, gpa, len);
 

@@ -16,14 +16,14 @@
 #define GUEST_MEM_MAX_REGIONS 2
 
 struct mem_region {
-	uint64_t gpa;		/* guest-physical start */
+	uint64_t gpa; /* guest-physical start */
 	uint64_t size;
-	uint8_t *host;		/* host virtual address of gpa */
+	uint8_t *host; /* host virtual address of gpa */
 };
 
 struct guest_mem {
-	uint8_t *base;		/* whole host mapping */
-	uint64_t total;		/* bytes of guest RAM */
+	uint8_t *base;	/* whole host mapping */
+	uint64_t total; /* bytes of guest RAM */
 	int nr_regions;
 	struct mem_region regions[GUEST_MEM_MAX_REGIONS];
 };
@@ -36,8 +36,8 @@ void guest_mem_destroy(struct guest_mem *mem);
 void *gpa_ptr(const struct guest_mem *mem, uint64_t gpa, uint64_t len);
 
 /* Copy helpers built on gpa_ptr(); return 0 or -1 when out of RAM. */
-int guest_mem_write(const struct guest_mem *mem, uint64_t gpa,
-		    const void *src, uint64_t len);
+int guest_mem_write(const struct guest_mem *mem, uint64_t gpa, const void *src,
+		    uint64_t len);
 int guest_mem_read(const struct guest_mem *mem, uint64_t gpa, void *dst,
 		   uint64_t len);
 

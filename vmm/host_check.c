@@ -26,8 +26,8 @@ struct check_state {
 	int warnings;
 };
 
-static void line(struct check_state *st, const char *tag, const char *fmt,
-		 ...) __attribute__((format(printf, 3, 4)));
+static void line(struct check_state *st, const char *tag, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
 static void line(struct check_state *st, const char *tag, const char *fmt, ...)
 {
@@ -73,15 +73,16 @@ static void check_cpu(struct check_state *st)
 		line(st, "ok", "CPU %s with the %s flag", vendor,
 		     vmx ? "vmx (Intel VT-x)" : "svm (AMD-V)");
 	else
-		line(st, "info", "CPU %s shows no vmx/svm flag (virtualisation "
+		line(st, "info",
+		     "CPU %s shows no vmx/svm flag (virtualisation "
 		     "disabled in firmware, or this host is itself a VM)",
 		     vendor);
 }
 
 static enum kvm_kind check_modules(struct check_state *st)
 {
-	static const char *const mods[] = { "kvm", "kvm_intel", "kvm_amd",
-					    "kvm_pvm" };
+	static const char *const mods[] = {"kvm", "kvm_intel", "kvm_amd",
+					   "kvm_pvm"};
 	char list[128] = "";
 	int hw = module_loaded("kvm_intel") || module_loaded("kvm_amd");
 	int pvm = module_loaded("kvm_pvm");
@@ -106,15 +107,18 @@ static int check_device(struct check_state *st)
 	int fd, ver, max;
 
 	if (access(path, F_OK)) {
-		line(st, "FAIL", "%s does not exist (load kvm_intel/kvm_amd, "
-		     "enable VT-x/AMD-V in firmware)", path);
+		line(st, "FAIL",
+		     "%s does not exist (load kvm_intel/kvm_amd, "
+		     "enable VT-x/AMD-V in firmware)",
+		     path);
 		return 0;
 	}
 	fd = open(path, O_RDWR | O_CLOEXEC);
 	if (fd < 0) {
 		line(st, "FAIL", "%s exists but cannot be opened: %s%s", path,
-		     strerror(errno), errno == EACCES ?
-		     " (join the 'kvm' group or run as root)" : "");
+		     strerror(errno),
+		     errno == EACCES ? " (join the 'kvm' group or run as root)"
+				     : "");
 		return 0;
 	}
 	ver = ioctl(fd, KVM_GET_API_VERSION, 0);
@@ -155,7 +159,8 @@ static void check_resources(struct check_state *st)
 
 		line(st, free_mb >= 1024 ? "ok" : "warn",
 		     "%llu MiB free on this file system (disk images and "
-		     "cached guest kernels want ~1 GiB)", free_mb);
+		     "cached guest kernels want ~1 GiB)",
+		     free_mb);
 	}
 }
 
@@ -163,11 +168,13 @@ static void report_kind(struct check_state *st, enum kvm_kind kind)
 {
 	switch (kind) {
 	case KVM_KIND_HW:
-		line(st, "ok", "hardware KVM (VT-x/AMD-V): guests run at full "
+		line(st, "ok",
+		     "hardware KVM (VT-x/AMD-V): guests run at full "
 		     "speed");
 		break;
 	case KVM_KIND_PVM:
-		line(st, "warn", "this KVM is PVM (kvm_pvm), not VT-x/AMD-V: "
+		line(st, "warn",
+		     "this KVM is PVM (kvm_pvm), not VT-x/AMD-V: "
 		     "guest kernel-mode and real-mode code runs in KVM's "
 		     "instruction emulator, and unmodified kernels such as "
 		     "stock Linux cannot boot; tiny guests and user-mode code "
@@ -181,12 +188,13 @@ static void report_kind(struct check_state *st, enum kvm_kind kind)
 
 int cmd_check(int argc, char **argv)
 {
-	struct check_state st = { 0 };
+	struct check_state st = {0};
 	struct utsname u;
 	enum kvm_kind kind;
 	int dev_ok;
 
-	if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+	if (argc > 1 &&
+	    (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
 		printf("Usage: kvmini check\n\nReport whether this host can "
 		       "run VMs, and how fast.\nExit 0: VMs run at full "
 		       "speed; 1: they cannot, or only emulated.\n");
@@ -209,8 +217,10 @@ int cmd_check(int argc, char **argv)
 		printf("verdict: ready; VMs run at full speed\n");
 		return 0;
 	}
-	printf("verdict: %s\n", dev_ok && kind == KVM_KIND_PVM ?
-	       "usable for tiny guests only (PVM); boot Linux in the KVM lab "
-	       "(make check / tools/lab)" : "VMs cannot run here");
+	printf("verdict: %s\n",
+	       dev_ok && kind == KVM_KIND_PVM
+		       ? "usable for tiny guests only (PVM); boot Linux in the KVM lab "
+			 "(make check / tools/lab)"
+		       : "VMs cannot run here");
 	return 1;
 }

@@ -19,47 +19,47 @@
 #ifndef KVMINI_LAYOUT_H
 #define KVMINI_LAYOUT_H
 
-#define GDT_ADDR		0x00000500ULL
-#define BOOT_INFO_ADDR		0x00007000ULL
-#define PML4_ADDR		0x00009000ULL
-#define PDPT_ADDR		0x0000a000ULL
-#define PD_ADDR			0x0000b000ULL	/* 4 pages: 0xb000..0xefff */
-#define CMDLINE_ADDR		0x00020000ULL
-#define CMDLINE_MAX		0x00010000ULL
-#define PVH_MEMMAP_ADDR		0x00030000ULL
-#define EBDA_ADDR		0x0009fc00ULL
-#define BIOS_AREA_START		0x000a0000ULL
-#define ACPI_TABLES_ADDR	0x000e0000ULL
-#define ACPI_TABLES_MAX		0x00010000ULL
-#define MPTABLE_ADDR		0x000f0000ULL
-#define MPTABLE_MAX		0x00010000ULL
-#define BIOS_AREA_END		0x00100000ULL
-#define KERNEL_LOAD_ADDR	0x00100000ULL
+#define GDT_ADDR	 0x00000500ULL
+#define BOOT_INFO_ADDR	 0x00007000ULL
+#define PML4_ADDR	 0x00009000ULL
+#define PDPT_ADDR	 0x0000a000ULL
+#define PD_ADDR		 0x0000b000ULL /* 4 pages: 0xb000..0xefff */
+#define CMDLINE_ADDR	 0x00020000ULL
+#define CMDLINE_MAX	 0x00010000ULL
+#define PVH_MEMMAP_ADDR	 0x00030000ULL
+#define EBDA_ADDR	 0x0009fc00ULL
+#define BIOS_AREA_START	 0x000a0000ULL
+#define ACPI_TABLES_ADDR 0x000e0000ULL
+#define ACPI_TABLES_MAX	 0x00010000ULL
+#define MPTABLE_ADDR	 0x000f0000ULL
+#define MPTABLE_MAX	 0x00010000ULL
+#define BIOS_AREA_END	 0x00100000ULL
+#define KERNEL_LOAD_ADDR 0x00100000ULL
 
-#define MMIO_HOLE_START		0xc0000000ULL
-#define MMIO_HOLE_END		0x100000000ULL
-#define IOAPIC_ADDR		0xfec00000ULL
-#define LAPIC_ADDR		0xfee00000ULL
+#define MMIO_HOLE_START 0xc0000000ULL
+#define MMIO_HOLE_END	0x100000000ULL
+#define IOAPIC_ADDR	0xfec00000ULL
+#define LAPIC_ADDR	0xfee00000ULL
 
 /* KVM needs three pages for the TSS and one for the identity map (VT-x). */
-#define KVM_TSS_ADDR		0xfffbd000ULL
-#define KVM_IDENTITY_MAP_ADDR	0xfffbc000ULL
+#define KVM_TSS_ADDR	      0xfffbd000ULL
+#define KVM_IDENTITY_MAP_ADDR 0xfffbc000ULL
 
 /* ACPI fixed-hardware registers (devices/acpi_pm.c) */
-#define ACPI_PM_BASE		0x600
-#define ACPI_PM1_EVT		(ACPI_PM_BASE + 0x0)	/* 4 bytes: STS, EN */
-#define ACPI_PM1_CNT		(ACPI_PM_BASE + 0x4)	/* 2 bytes */
-#define ACPI_PM_TMR		(ACPI_PM_BASE + 0x8)	/* 4 bytes */
-#define ACPI_RESET_PORT		(ACPI_PM_BASE + 0xc)	/* 1 byte */
-#define ACPI_PM_LEN		0x10
-#define ACPI_RESET_VALUE	0x01
-#define ACPI_SCI_IRQ		9
+#define ACPI_PM_BASE	 0x600
+#define ACPI_PM1_EVT	 (ACPI_PM_BASE + 0x0) /* 4 bytes: STS, EN */
+#define ACPI_PM1_CNT	 (ACPI_PM_BASE + 0x4) /* 2 bytes */
+#define ACPI_PM_TMR	 (ACPI_PM_BASE + 0x8) /* 4 bytes */
+#define ACPI_RESET_PORT	 (ACPI_PM_BASE + 0xc) /* 1 byte */
+#define ACPI_PM_LEN	 0x10
+#define ACPI_RESET_VALUE 0x01
+#define ACPI_SCI_IRQ	 9
 /* SLP_TYP value the DSDT's \_S5 package announces for soft-off */
-#define ACPI_S5_SLP_TYP		5
+#define ACPI_S5_SLP_TYP	 5
 
-#define SERIAL_COM1_PORT	0x3f8
-#define SERIAL_COM1_IRQ		4
+#define SERIAL_COM1_PORT 0x3f8
+#define SERIAL_COM1_IRQ	 4
 
-#define IOAPIC_NR_PINS		24
+#define IOAPIC_NR_PINS 24
 
 #endif

@@ -27,11 +27,11 @@ void info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void die(int code, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3), noreturn));
 /* Like warn(), but at most once per call site. */
-#define warn_once(...)                            \
-	do {                                      \
-		static int warned_;               \
+#define warn_once(...)                                                   \
+	do {                                                             \
+		static int warned_;                                      \
 		if (!__atomic_exchange_n(&warned_, 1, __ATOMIC_RELAXED)) \
-			warn(__VA_ARGS__);        \
+			warn(__VA_ARGS__);                               \
 	} while (0)
 
 #endif

@@ -88,33 +88,33 @@ _Static_assert(sizeof(struct mpc_bus) == 8, "MP bus entry size");
 _Static_assert(sizeof(struct mpc_ioapic) == 8, "MP IOAPIC entry size");
 _Static_assert(sizeof(struct mpc_intsrc) == 8, "MP interrupt entry size");
 
-#define MP_SPEC_REV 4 /* version 1.4 */
-#define MP_ENTRY_CPU 0
-#define MP_ENTRY_BUS 1
-#define MP_ENTRY_IOAPIC 2
-#define MP_ENTRY_IOINT 3
-#define MP_ENTRY_LINT 4
-#define MP_CPU_ENABLED (1u << 0)
-#define MP_CPU_BSP (1u << 1)
+#define MP_SPEC_REV	  4 /* version 1.4 */
+#define MP_ENTRY_CPU	  0
+#define MP_ENTRY_BUS	  1
+#define MP_ENTRY_IOAPIC	  2
+#define MP_ENTRY_IOINT	  3
+#define MP_ENTRY_LINT	  4
+#define MP_CPU_ENABLED	  (1u << 0)
+#define MP_CPU_BSP	  (1u << 1)
 #define MP_IOAPIC_ENABLED (1u << 0)
-#define MP_INT_INT 0
-#define MP_INT_NMI 1
-#define MP_INT_EXTINT 3
-#define MP_IRQ_CONFORMS 0 /* polarity and trigger as the bus says */
-#define MP_ALL_LAPICS 0xff
-#define MP_ISA_BUS 0
-#define MP_NR_ISA_IRQS 16
+#define MP_INT_INT	  0
+#define MP_INT_NMI	  1
+#define MP_INT_EXTINT	  3
+#define MP_IRQ_CONFORMS	  0 /* polarity and trigger as the bus says */
+#define MP_ALL_LAPICS	  0xff
+#define MP_ISA_BUS	  0
+#define MP_NR_ISA_IRQS	  16
 
-#define MP_LAPIC_VERSION 0x14
+#define MP_LAPIC_VERSION  0x14
 #define MP_IOAPIC_VERSION 0x11
 /* Family 6, model 0, stepping 0; FPU, TSC, MSR, CX8 and APIC present. */
-#define MP_CPU_SIGNATURE 0x600
-#define MP_CPU_FEATURES                                                        \
+#define MP_CPU_SIGNATURE  0x600
+#define MP_CPU_FEATURES \
 	((1u << 0) | (1u << 4) | (1u << 5) | (1u << 8) | (1u << 9))
 
 /* IRQ 2 is the 8259 cascade: its pin 2 belongs to the PIT (IRQ 0). */
 #define MP_NR_IOINTS (MP_NR_ISA_IRQS - 1)
-#define MP_NR_LINTS 2
+#define MP_NR_LINTS  2
 
 static size_t mpc_size(int nr_cpus)
 {

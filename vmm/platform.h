@@ -14,7 +14,7 @@
 
 struct platform_info {
 	int nr_cpus;
-	uint8_t ioapic_id;	/* == nr_cpus: APIC IDs must not collide */
+	uint8_t ioapic_id; /* == nr_cpus: APIC IDs must not collide */
 };
 
 /* Writes ACPI tables at ACPI_TABLES_ADDR; stores the RSDP address. */

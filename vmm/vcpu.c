@@ -11,12 +11,12 @@
 #include "vcpu.h"
 #include "vm.h"
 
-#define MSR_IA32_MISC_ENABLE 0x000001a0
+#define MSR_IA32_MISC_ENABLE	0x000001a0
 #define MISC_ENABLE_FAST_STRING (1ULL << 0)
-#define APIC_LVT0 0x350
-#define APIC_LVT1 0x360
-#define APIC_MODE_NMI 0x400
-#define APIC_MODE_EXTINT 0x700
+#define APIC_LVT0		0x350
+#define APIC_LVT1		0x360
+#define APIC_MODE_NMI		0x400
+#define APIC_MODE_EXTINT	0x700
 
 static const char *const exit_names[] = {
 	[KVM_EXIT_UNKNOWN] = "UNKNOWN",
@@ -55,7 +55,7 @@ static int vcpu_setup_msrs(struct vcpu *vcpu)
 	struct {
 		struct kvm_msrs hdr;
 		struct kvm_msr_entry entries[1];
-	} msrs = { .hdr.nmsrs = 1 };
+	} msrs = {.hdr.nmsrs = 1};
 
 	msrs.entries[0].index = MSR_IA32_MISC_ENABLE;
 	msrs.entries[0].data = MISC_ENABLE_FAST_STRING;
@@ -90,8 +90,8 @@ struct vcpu *vcpu_create(struct vm *vm, int id)
 		free(vcpu);
 		return NULL;
 	}
-	run = mmap(NULL, vm->vcpu_mmap_size, PROT_READ | PROT_WRITE,
-		   MAP_SHARED, vcpu->fd, 0);
+	run = mmap(NULL, vm->vcpu_mmap_size, PROT_READ | PROT_WRITE, MAP_SHARED,
+		   vcpu->fd, 0);
 	if (run == MAP_FAILED) {
 		err("cannot map vCPU %d state: %s", id, strerror(errno));
 		goto fail;
@@ -179,8 +179,7 @@ static void handle_system_event(struct vcpu *vcpu)
 	case KVM_SYSTEM_EVENT_RESET:
 		vm_request_stop(vcpu->vm, VM_STOP_REBOOT, EXIT_OK);
 		break;
-	default:
-		vcpu_crash(vcpu, "unexpected system event");
+	default: vcpu_crash(vcpu, "unexpected system event");
 	}
 }
 
@@ -201,26 +200,17 @@ static void handle_exit(struct vcpu *vcpu)
 	if (run->exit_reason < VCPU_EXIT_REASONS)
 		vcpu->exits[run->exit_reason]++;
 	switch (run->exit_reason) {
-	case KVM_EXIT_IO:
-		handle_pio(vcpu);
-		break;
-	case KVM_EXIT_MMIO:
-		handle_mmio(vcpu);
-		break;
-	case KVM_EXIT_INTR:
-		break;
+	case KVM_EXIT_IO: handle_pio(vcpu); break;
+	case KVM_EXIT_MMIO: handle_mmio(vcpu); break;
+	case KVM_EXIT_INTR: break;
 	case KVM_EXIT_HLT:
 		/* only without an in-kernel LAPIC; kvmini always has one */
 		break;
 	case KVM_EXIT_SHUTDOWN:
 		vcpu_crash(vcpu, "guest triple fault (shutdown)");
 		break;
-	case KVM_EXIT_SYSTEM_EVENT:
-		handle_system_event(vcpu);
-		break;
-	case KVM_EXIT_INTERNAL_ERROR:
-		handle_internal_error(vcpu);
-		break;
+	case KVM_EXIT_SYSTEM_EVENT: handle_system_event(vcpu); break;
+	case KVM_EXIT_INTERNAL_ERROR: handle_internal_error(vcpu); break;
 	case KVM_EXIT_FAIL_ENTRY:
 		snprintf(what, sizeof(what),
 			 "VM entry failed, hardware reason 0x%llx",
@@ -237,7 +227,7 @@ static void handle_exit(struct vcpu *vcpu)
 
 static void kick_handler(int sig)
 {
-	(void)sig;	/* only there to interrupt KVM_RUN */
+	(void)sig; /* only there to interrupt KVM_RUN */
 }
 
 static void *vcpu_thread(void *arg)
@@ -272,10 +262,10 @@ int vcpu_start(struct vcpu *vcpu)
 	static int handler_installed;
 
 	if (!handler_installed) {
-		struct sigaction sa = { .sa_handler = kick_handler };
+		struct sigaction sa = {.sa_handler = kick_handler};
 
 		sigemptyset(&sa.sa_mask);
-		sigaction(SIG_VCPU_KICK, &sa, NULL);	/* no SA_RESTART */
+		sigaction(SIG_VCPU_KICK, &sa, NULL); /* no SA_RESTART */
 		handler_installed = 1;
 	}
 	if (pthread_create(&vcpu->thread, NULL, vcpu_thread, vcpu))
@@ -301,9 +291,11 @@ void vcpu_join(struct vcpu *vcpu)
 
 static void dump_seg(FILE *out, const char *name, const struct kvm_segment *s)
 {
-	fprintf(out, "%s=%04x base=%016llx limit=%08x type=%x dpl=%u "
-		"p=%u l=%u db=%u\r\n", name, s->selector, s->base, s->limit,
-		s->type, s->dpl, s->present, s->l, s->db);
+	fprintf(out,
+		"%s=%04x base=%016llx limit=%08x type=%x dpl=%u "
+		"p=%u l=%u db=%u\r\n",
+		name, s->selector, s->base, s->limit, s->type, s->dpl,
+		s->present, s->l, s->db);
 }
 
 void vcpu_dump_regs(struct vcpu *vcpu, FILE *out)

@@ -14,12 +14,12 @@ struct vm;
 
 struct vcpu {
 	struct vm *vm;
-	int id;			/* also its APIC ID */
+	int id; /* also its APIC ID */
 	int fd;
 	struct kvm_run *run;
 	pthread_t thread;
 	int started;
-	uint64_t exits[VCPU_EXIT_REASONS];	/* counts by exit reason */
+	uint64_t exits[VCPU_EXIT_REASONS]; /* counts by exit reason */
 };
 
 struct vcpu *vcpu_create(struct vm *vm, int id);

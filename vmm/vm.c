@@ -50,9 +50,10 @@ static int setup_memory(struct vm *vm)
 	for (int i = 0; i < vm->mem.nr_regions; i++) {
 		struct mem_region *r = &vm->mem.regions[i];
 		struct kvm_userspace_memory_region kr = {
-			.slot = i, .guest_phys_addr = r->gpa,
+			.slot = i,
+			.guest_phys_addr = r->gpa,
 			.memory_size = r->size,
-			.userspace_addr = (uintptr_t)r->host };
+			.userspace_addr = (uintptr_t)r->host};
 
 		if (ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &kr) < 0) {
 			err("KVM refused guest RAM at 0x%llx: %s",
@@ -79,17 +80,18 @@ static int setup_irq_routing(struct vm *vm)
 	for (unsigned int gsi = 0; gsi < IOAPIC_NR_PINS; gsi++) {
 		if (gsi < 16) {
 			r->entries[n++] = (struct kvm_irq_routing_entry){
-				.gsi = gsi, .type = KVM_IRQ_ROUTING_IRQCHIP,
-				.u.irqchip = { gsi < 8 ? KVM_IRQCHIP_PIC_MASTER
-						       : KVM_IRQCHIP_PIC_SLAVE,
-					       gsi % 8 } };
+				.gsi = gsi,
+				.type = KVM_IRQ_ROUTING_IRQCHIP,
+				.u.irqchip = {gsi < 8 ? KVM_IRQCHIP_PIC_MASTER
+						      : KVM_IRQCHIP_PIC_SLAVE,
+					      gsi % 8}};
 		}
 		if (gsi == 2)
-			continue;	/* pin 2 belongs to IRQ 0 */
+			continue; /* pin 2 belongs to IRQ 0 */
 		r->entries[n++] = (struct kvm_irq_routing_entry){
-			.gsi = gsi, .type = KVM_IRQ_ROUTING_IRQCHIP,
-			.u.irqchip = { KVM_IRQCHIP_IOAPIC,
-				       gsi == 0 ? 2 : gsi } };
+			.gsi = gsi,
+			.type = KVM_IRQ_ROUTING_IRQCHIP,
+			.u.irqchip = {KVM_IRQCHIP_IOAPIC, gsi == 0 ? 2 : gsi}};
 	}
 	r->nr = n;
 	ret = ioctl(vm->vm_fd, KVM_SET_GSI_ROUTING, r);
@@ -136,7 +138,7 @@ static int setup_kvm_vm(struct vm *vm)
 /* After the RAM slots exist, so the PIT never runs without memory. */
 static int setup_irqchip(struct vm *vm)
 {
-	struct kvm_pit_config pit = { .flags = KVM_PIT_SPEAKER_DUMMY };
+	struct kvm_pit_config pit = {.flags = KVM_PIT_SPEAKER_DUMMY};
 
 	if (ioctl(vm->vm_fd, KVM_CREATE_IRQCHIP, 0) < 0 ||
 	    ioctl(vm->vm_fd, KVM_CREATE_PIT2, &pit) < 0 ||
@@ -154,8 +156,8 @@ static int setup_devices(struct vm *vm)
 	if (!vm->console)
 		return -1;
 	vm->com1 = serial_create(vm, SERIAL_COM1_PORT, SERIAL_COM1_IRQ,
-				 console_out_fd(vm->console),
-				 console_rx_space, vm->console);
+				 console_out_fd(vm->console), console_rx_space,
+				 vm->console);
 	if (!vm->com1 || !acpi_pm_create(vm) || i8042_create(vm) ||
 	    rtc_cmos_create(vm) || post_port_create(vm)) {
 		err("cannot create the platform devices");
@@ -166,8 +168,8 @@ static int setup_devices(struct vm *vm)
 
 static int setup_firmware_and_boot(struct vm *vm, struct boot_entry *entry)
 {
-	struct platform_info plat = { .nr_cpus = vm->nr_vcpus,
-				      .ioapic_id = vm->nr_vcpus };
+	struct platform_info plat = {.nr_cpus = vm->nr_vcpus,
+				     .ioapic_id = vm->nr_vcpus};
 	uint64_t rsdp = 0;
 	char why[BOOT_WHY_LEN];
 
@@ -220,8 +222,8 @@ struct vm *vm_create(const struct vm_config *cfg)
 		goto fail;
 	}
 	if (setup_kvm_vm(vm) || setup_memory(vm) || setup_irqchip(vm) ||
-	    setup_devices(vm) ||
-	    setup_firmware_and_boot(vm, &entry) || setup_vcpus(vm, &entry))
+	    setup_devices(vm) || setup_firmware_and_boot(vm, &entry) ||
+	    setup_vcpus(vm, &entry))
 		goto fail;
 	return vm;
 fail:
@@ -248,14 +250,15 @@ int vm_stopping(const struct vm *vm)
 
 int vm_set_irq_line(struct vm *vm, unsigned int gsi, int level)
 {
-	struct kvm_irq_level irq = { .irq = gsi, .level = level };
+	struct kvm_irq_level irq = {.irq = gsi, .level = level};
 
 	return ioctl(vm->vm_fd, KVM_IRQ_LINE, &irq);
 }
 
 void vm_own_device(struct vm *vm, void *state)
 {
-	if (vm->nr_devices < (int)(sizeof(vm->devices) / sizeof(vm->devices[0])))
+	if (vm->nr_devices <
+	    (int)(sizeof(vm->devices) / sizeof(vm->devices[0])))
 		vm->devices[vm->nr_devices++] = state;
 }
 
@@ -275,7 +278,7 @@ static int block_signals(sigset_t *set)
 	sigaddset(set, SIGTERM);
 	sigaddset(set, SIGINT);
 	sigaddset(set, SIGHUP);
-	sigaddset(set, SIG_VCPU_KICK);	/* vCPU threads unblock it */
+	sigaddset(set, SIG_VCPU_KICK); /* vCPU threads unblock it */
 	return pthread_sigmask(SIG_BLOCK, set, NULL);
 }
 
@@ -289,8 +292,7 @@ static void wait_for_stop(struct vm *vm)
 
 int vm_run(struct vm *vm)
 {
-	struct event_source sig_src = { .opaque = vm,
-					.handler = signal_ready };
+	struct event_source sig_src = {.opaque = vm, .handler = signal_ready};
 	sigset_t set;
 	int started = 0;
 

@@ -22,11 +22,11 @@ struct console;
 
 enum vm_stop_kind {
 	VM_STOP_NONE,
-	VM_STOP_POWEROFF,	/* guest asked to power off */
-	VM_STOP_REBOOT,		/* guest asked to reset */
-	VM_STOP_CRASH,		/* triple fault, internal error, ... */
-	VM_STOP_USER,		/* Ctrl-A x, signal */
-	VM_STOP_ERROR,		/* kvmini itself failed */
+	VM_STOP_POWEROFF, /* guest asked to power off */
+	VM_STOP_REBOOT,	  /* guest asked to reset */
+	VM_STOP_CRASH,	  /* triple fault, internal error, ... */
+	VM_STOP_USER,	  /* Ctrl-A x, signal */
+	VM_STOP_ERROR,	  /* kvmini itself failed */
 };
 
 struct vm {
@@ -34,7 +34,7 @@ struct vm {
 	int kvm_fd;
 	int vm_fd;
 	int vcpu_mmap_size;
-	struct kvm_cpuid2 *cpuid;	/* what KVM supports */
+	struct kvm_cpuid2 *cpuid; /* what KVM supports */
 	struct guest_mem mem;
 	struct bus pio;
 	struct bus mmio;
@@ -43,7 +43,7 @@ struct vm {
 	struct vcpu **vcpus;
 	struct console *console;
 	struct serial *com1;
-	void *devices[8];	/* owned device state, freed on destroy */
+	void *devices[8]; /* owned device state, freed on destroy */
 	int nr_devices;
 
 	pthread_mutex_t stop_lock;

@@ -76,6 +76,10 @@ for kernel in cloud generic; do
 		boot "$name" "$kernel" "$cpus" || continue
 		ask "$name" command 'echo RESULT-$((6*7))' 'RESULT-42'
 		ask "$name" nproc 'echo NPROC=$(nproc)' "NPROC=$cpus"
+		# CPUID topology: APIC IDs 0..n-1, one core each in one package
+		ask "$name" apic-ids \
+			'echo APICIDS=$(awk "/^apicid/ {printf \$3}" /proc/cpuinfo)' \
+			"APICIDS=$(seq -s '' 0 $((cpus - 1)))"
 		[ "$cpus" = 1 ] && acpi_clean "$name"
 		finish "$name" 'poweroff -f'
 	done

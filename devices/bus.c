@@ -35,11 +35,11 @@ int bus_register(struct bus *bus, uint64_t base, uint64_t len, const char *name,
 			goto out;
 	for (i = bus->nr; i > 0 && bus->regions[i - 1].base > base; i--)
 		bus->regions[i] = bus->regions[i - 1];
-	bus->regions[i] = (struct bus_region){.name = name,
-					      .base = base,
-					      .len = len,
-					      .ops = ops,
-					      .opaque = opaque};
+	bus->regions[i] = (struct bus_region){ .name = name,
+					       .base = base,
+					       .len = len,
+					       .ops = ops,
+					       .opaque = opaque };
 	bus->nr++;
 	ret = 0;
 out:

@@ -25,7 +25,7 @@ static void i8042_write(void *opaque, uint64_t off, unsigned int size,
 		vm_request_stop(opaque, VM_STOP_REBOOT, EXIT_OK);
 }
 
-static const struct io_ops i8042_data_ops = {.read = i8042_read};
+static const struct io_ops i8042_data_ops = { .read = i8042_read };
 static const struct io_ops i8042_cmd_ops = {
 	.read = i8042_read,
 	.write = i8042_write,

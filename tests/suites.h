@@ -8,5 +8,14 @@
 Suite *guest_mem_suite(void);
 Suite *acpi_suite(void);
 Suite *mptable_suite(void);
+Suite *bus_suite(void);
+Suite *serial_suite(void);
+Suite *cli_suite(void);
+Suite *boot_suite(void);
+
+/* Failing tests for open product bugs (run with KVMINI_KNOWN_BUGS=1). */
+Suite *serial_known_bugs_suite(void);
+Suite *cli_known_bugs_suite(void);
+Suite *boot_known_bugs_suite(void);
 
 #endif

@@ -340,7 +340,7 @@ static void aml_integer(struct aml *a, uint64_t v)
 /* One NameSeg: 1-4 chars of [A-Z0-9_], no leading digit, '_'-padded. */
 static void aml_nameseg(struct aml *a, const char *s, size_t n)
 {
-	char seg[4] = {'_', '_', '_', '_'};
+	char seg[4] = { '_', '_', '_', '_' };
 
 	if (n == 0 || n > 4 || (s[0] >= '0' && s[0] <= '9')) {
 		a->err = true;
@@ -468,8 +468,8 @@ static int build_dsdt(struct acpi_buf *b, uint32_t *gpa)
 
 	if (!h)
 		return -1;
-	a = (struct aml){.data = (uint8_t *)(h + 1),
-			 .cap = ACPI_TABLES_MAX - b->used};
+	a = (struct aml){ .data = (uint8_t *)(h + 1),
+			  .cap = ACPI_TABLES_MAX - b->used };
 	dsdt_sb_scope(&a);
 	dsdt_s5(&a);
 	if (a.err)
@@ -490,10 +490,10 @@ static void build_facs(struct acpi_facs *f)
 
 static struct acpi_gas gas_io(uint16_t port, uint8_t bits, uint8_t access)
 {
-	return (struct acpi_gas){.space_id = GAS_SYSTEM_IO,
-				 .bit_width = bits,
-				 .access_size = access,
-				 .address = port};
+	return (struct acpi_gas){ .space_id = GAS_SYSTEM_IO,
+				  .bit_width = bits,
+				  .access_size = access,
+				  .address = port };
 }
 
 /* PM1 event/control, PM timer and reset register: devices/acpi_pm.c */
@@ -548,12 +548,12 @@ static uint32_t madt_size(int nr_cpus)
 
 static struct madt_iso madt_iso(uint8_t irq, uint32_t gsi, uint16_t flags)
 {
-	return (struct madt_iso){.type = MADT_TYPE_ISO,
-				 .length = sizeof(struct madt_iso),
-				 .bus = 0, /* ISA */
-				 .source = irq,
-				 .gsi = gsi,
-				 .flags = flags};
+	return (struct madt_iso){ .type = MADT_TYPE_ISO,
+				  .length = sizeof(struct madt_iso),
+				  .bus = 0, /* ISA */
+				  .source = irq,
+				  .gsi = gsi,
+				  .flags = flags };
 }
 
 static void build_madt(struct acpi_madt *m, const struct platform_info *plat)
@@ -569,18 +569,18 @@ static void build_madt(struct acpi_madt *m, const struct platform_info *plat)
 	m->flags = MADT_PCAT_COMPAT;
 
 	for (int i = 0; i < plat->nr_cpus; i++, cpu++)
-		*cpu = (struct madt_lapic){.type = MADT_TYPE_LAPIC,
-					   .length = sizeof(*cpu),
-					   .uid = i,
-					   .apic_id = i,
-					   .flags = MADT_LAPIC_ENABLED};
+		*cpu = (struct madt_lapic){ .type = MADT_TYPE_LAPIC,
+					    .length = sizeof(*cpu),
+					    .uid = i,
+					    .apic_id = i,
+					    .flags = MADT_LAPIC_ENABLED };
 
 	io = (struct madt_ioapic *)cpu;
-	*io = (struct madt_ioapic){.type = MADT_TYPE_IOAPIC,
-				   .length = sizeof(*io),
-				   .id = plat->ioapic_id,
-				   .addr = IOAPIC_ADDR,
-				   .gsi_base = 0};
+	*io = (struct madt_ioapic){ .type = MADT_TYPE_IOAPIC,
+				    .length = sizeof(*io),
+				    .id = plat->ioapic_id,
+				    .addr = IOAPIC_ADDR,
+				    .gsi_base = 0 };
 
 	/* The PIT sits on pin 2; the SCI is level-triggered, active high. */
 	iso = (struct madt_iso *)(io + 1);
@@ -588,11 +588,11 @@ static void build_madt(struct acpi_madt *m, const struct platform_info *plat)
 	iso[1] = madt_iso(ACPI_SCI_IRQ, ACPI_SCI_IRQ, MPS_INTI_HIGH_LEVEL);
 
 	nmi = (struct madt_lapic_nmi *)(iso + 2);
-	*nmi = (struct madt_lapic_nmi){.type = MADT_TYPE_LAPIC_NMI,
-				       .length = sizeof(*nmi),
-				       .uid = MADT_ALL_CPUS,
-				       .flags = MPS_INTI_CONFORMS,
-				       .lint = 1};
+	*nmi = (struct madt_lapic_nmi){ .type = MADT_TYPE_LAPIC_NMI,
+					.length = sizeof(*nmi),
+					.uid = MADT_ALL_CPUS,
+					.flags = MPS_INTI_CONFORMS,
+					.lint = 1 };
 	acpi_header_seal(&m->h);
 }
 
@@ -670,7 +670,7 @@ static int acpi_place(struct acpi_buf *b, const struct platform_info *plat,
 int acpi_tables_build(const struct guest_mem *mem,
 		      const struct platform_info *plat, uint64_t *rsdp_gpa)
 {
-	struct acpi_buf b = {.data = calloc(1, ACPI_TABLES_MAX)};
+	struct acpi_buf b = { .data = calloc(1, ACPI_TABLES_MAX) };
 	struct acpi_layout l;
 	int ret = -1;
 

@@ -178,7 +178,7 @@ static int add_range(struct boot_e820_entry *out, int n, int max, uint64_t addr,
 		     uint64_t size, uint32_t type)
 {
 	if (n < max && size)
-		out[n++] = (struct boot_e820_entry){addr, size, type};
+		out[n++] = (struct boot_e820_entry){ addr, size, type };
 	return n;
 }
 
@@ -266,16 +266,16 @@ static int write_page_tables(const struct guest_mem *mem)
 static struct kvm_segment flat_segment(uint16_t sel, uint8_t type, int l,
 				       int db)
 {
-	return (struct kvm_segment){.base = 0,
-				    .limit = 0xffffffff,
-				    .selector = sel,
-				    .type = type,
-				    .present = 1,
-				    .dpl = 0,
-				    .db = db,
-				    .s = 1,
-				    .l = l,
-				    .g = 1};
+	return (struct kvm_segment){ .base = 0,
+				     .limit = 0xffffffff,
+				     .selector = sel,
+				     .type = type,
+				     .present = 1,
+				     .dpl = 0,
+				     .db = db,
+				     .s = 1,
+				     .l = l,
+				     .g = 1 };
 }
 
 static void set_protected_mode(struct kvm_sregs *s, int long_mode)
@@ -285,11 +285,11 @@ static void set_protected_mode(struct kvm_sregs *s, int long_mode)
 	s->cs = long_mode ? flat_segment(GDT_CODE64, 0xb, 1, 0)
 			  : flat_segment(GDT_CODE32, 0xb, 0, 1);
 	s->ds = s->es = s->fs = s->gs = s->ss = data;
-	s->tr = (struct kvm_segment){.base = 0,
-				     .limit = 0x67,
-				     .selector = GDT_TSS,
-				     .type = 0xb,
-				     .present = 1};
+	s->tr = (struct kvm_segment){ .base = 0,
+				      .limit = 0x67,
+				      .selector = GDT_TSS,
+				      .type = 0xb,
+				      .present = 1 };
 	s->gdt.base = GDT_ADDR;
 	s->gdt.limit = 6 * 8 - 1;
 	s->cr0 = X86_CR0_PE | X86_CR0_ET;
@@ -308,10 +308,10 @@ int boot_setup_bsp(struct vcpu *bsp, const struct boot_entry *entry)
 	const struct guest_mem *mem = &bsp->vm->mem;
 	int long_mode = entry->mode == BOOT_MODE_64;
 	struct kvm_sregs sregs;
-	struct kvm_regs regs = {.rflags = 0x2,
-				.rip = entry->rip,
-				.rsi = entry->rsi,
-				.rbx = entry->rbx};
+	struct kvm_regs regs = { .rflags = 0x2,
+				 .rip = entry->rip,
+				 .rsi = entry->rsi,
+				 .rbx = entry->rbx };
 
 	if (write_gdt(mem) || (long_mode && write_page_tables(mem)))
 		return -1;

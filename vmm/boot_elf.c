@@ -113,14 +113,14 @@ static void elf_phdr(const struct boot_image *img, const struct elf_info *ei,
 		Elf64_Phdr p;
 
 		memcpy(&p, img->data + ei->phoff + i * sizeof(p), sizeof(p));
-		*ph = (struct phdr){p.p_type, p.p_offset, p.p_paddr, p.p_filesz,
-				    p.p_memsz};
+		*ph = (struct phdr){ p.p_type, p.p_offset, p.p_paddr,
+				     p.p_filesz, p.p_memsz };
 	} else {
 		Elf32_Phdr p;
 
 		memcpy(&p, img->data + ei->phoff + i * sizeof(p), sizeof(p));
-		*ph = (struct phdr){p.p_type, p.p_offset, p.p_paddr, p.p_filesz,
-				    p.p_memsz};
+		*ph = (struct phdr){ p.p_type, p.p_offset, p.p_paddr,
+				     p.p_filesz, p.p_memsz };
 	}
 }
 
@@ -190,17 +190,18 @@ static int write_pvh_start_info(struct vm *vm, uint64_t kernel_end,
 	const struct guest_mem *mem = &vm->mem;
 	struct boot_e820_entry e820[8];
 	struct hvm_memmap_table_entry map[8];
-	struct hvm_start_info si = {.magic = HVM_START_MAGIC,
-				    .version = 1,
-				    .cmdline_paddr = CMDLINE_ADDR,
-				    .rsdp_paddr = rsdp,
-				    .memmap_paddr = PVH_MEMMAP_ADDR};
-	struct hvm_modlist_entry mod = {0};
+	struct hvm_start_info si = { .magic = HVM_START_MAGIC,
+				     .version = 1,
+				     .cmdline_paddr = CMDLINE_ADDR,
+				     .rsdp_paddr = rsdp,
+				     .memmap_paddr = PVH_MEMMAP_ADDR };
+	struct hvm_modlist_entry mod = { 0 };
 	int n = memmap_build(mem, e820, 8);
 
 	for (int i = 0; i < n; i++)
-		map[i] = (struct hvm_memmap_table_entry){
-			e820[i].addr, e820[i].size, e820[i].type, 0};
+		map[i] = (struct hvm_memmap_table_entry){ e820[i].addr,
+							  e820[i].size,
+							  e820[i].type, 0 };
 	si.memmap_entries = n;
 	if (vm->cfg->initrd) {
 		mod.paddr = boot_place_initrd(mem, vm->cfg->initrd, kernel_end,

@@ -130,16 +130,16 @@ void cli_run_usage(void)
 }
 
 static const struct option run_options[] = {
-	{"kernel", required_argument, NULL, 'k'},
-	{"initrd", required_argument, NULL, 'i'},
-	{"cmdline", required_argument, NULL, 'c'},
-	{"mem", required_argument, NULL, 'm'},
-	{"cpus", required_argument, NULL, 'p'},
-	{"name", required_argument, NULL, 'n'},
-	{"console", required_argument, NULL, 'C'},
-	{"reboot", required_argument, NULL, 'R'},
-	{"help", no_argument, NULL, 'h'},
-	{NULL, 0, NULL, 0},
+	{ "kernel", required_argument, NULL, 'k' },
+	{ "initrd", required_argument, NULL, 'i' },
+	{ "cmdline", required_argument, NULL, 'c' },
+	{ "mem", required_argument, NULL, 'm' },
+	{ "cpus", required_argument, NULL, 'p' },
+	{ "name", required_argument, NULL, 'n' },
+	{ "console", required_argument, NULL, 'C' },
+	{ "reboot", required_argument, NULL, 'R' },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
 };
 
 static int parse_run_option(int opt, struct vm_config *cfg, char *why)

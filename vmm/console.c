@@ -53,9 +53,9 @@ static void fatal_signal(int sig)
 
 static void make_terminal_raw(void)
 {
-	static const int fatal[] = {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT};
-	struct sigaction sa = {.sa_handler = fatal_signal,
-			       .sa_flags = SA_RESETHAND};
+	static const int fatal[] = { SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT };
+	struct sigaction sa = { .sa_handler = fatal_signal,
+				.sa_flags = SA_RESETHAND };
 	struct termios raw;
 
 	if (!isatty(STDIN_FILENO) || tcgetattr(STDIN_FILENO, &saved_termios))
@@ -242,9 +242,11 @@ int console_attach(struct console *con, struct vm *vm, struct serial *serial)
 	con->space_src = (struct event_source){
 		.fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK),
 		.handler = space_ready,
-		.opaque = con};
-	con->in_src = (struct event_source){
-		.fd = STDIN_FILENO, .handler = stdin_ready, .opaque = con};
+		.opaque = con
+	};
+	con->in_src = (struct event_source){ .fd = STDIN_FILENO,
+					     .handler = stdin_ready,
+					     .opaque = con };
 	if (con->space_src.fd < 0 ||
 	    event_loop_add(&vm->loop, &con->space_src, EPOLLIN))
 		return -1;

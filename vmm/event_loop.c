@@ -10,7 +10,7 @@
 
 int event_loop_init(struct event_loop *loop)
 {
-	struct epoll_event ev = {.events = EPOLLIN, .data.ptr = NULL};
+	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = NULL };
 
 	memset(loop, 0, sizeof(*loop));
 	loop->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
@@ -38,7 +38,7 @@ void event_loop_destroy(struct event_loop *loop)
 int event_loop_add(struct event_loop *loop, struct event_source *src,
 		   uint32_t events)
 {
-	struct epoll_event ev = {.events = events, .data.ptr = src};
+	struct epoll_event ev = { .events = events, .data.ptr = src };
 
 	return epoll_ctl(loop->epoll_fd, EPOLL_CTL_ADD, src->fd, &ev);
 }
@@ -46,7 +46,7 @@ int event_loop_add(struct event_loop *loop, struct event_source *src,
 int event_loop_mod(struct event_loop *loop, struct event_source *src,
 		   uint32_t events)
 {
-	struct epoll_event ev = {.events = events, .data.ptr = src};
+	struct epoll_event ev = { .events = events, .data.ptr = src };
 
 	return epoll_ctl(loop->epoll_fd, EPOLL_CTL_MOD, src->fd, &ev);
 }

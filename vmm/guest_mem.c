@@ -18,11 +18,12 @@ int guest_mem_init(struct guest_mem *mem, uint64_t size)
 		return -1;
 	mem->base = p;
 	mem->total = size;
-	mem->regions[0] = (struct mem_region){0, low, mem->base};
+	mem->regions[0] = (struct mem_region){ 0, low, mem->base };
 	mem->nr_regions = 1;
 	if (size > low) {
-		mem->regions[1] = (struct mem_region){MMIO_HOLE_END, size - low,
-						      mem->base + low};
+		mem->regions[1] =
+			(struct mem_region){ MMIO_HOLE_END, size - low,
+					     mem->base + low };
 		mem->nr_regions = 2;
 	}
 	return 0;

@@ -81,8 +81,8 @@ static void check_cpu(struct check_state *st)
 
 static enum kvm_kind check_modules(struct check_state *st)
 {
-	static const char *const mods[] = {"kvm", "kvm_intel", "kvm_amd",
-					   "kvm_pvm"};
+	static const char *const mods[] = { "kvm", "kvm_intel", "kvm_amd",
+					    "kvm_pvm" };
 	char list[128] = "";
 	int hw = module_loaded("kvm_intel") || module_loaded("kvm_amd");
 	int pvm = module_loaded("kvm_pvm");
@@ -188,7 +188,7 @@ static void report_kind(struct check_state *st, enum kvm_kind kind)
 
 int cmd_check(int argc, char **argv)
 {
-	struct check_state st = {0};
+	struct check_state st = { 0 };
 	struct utsname u;
 	enum kvm_kind kind;
 	int dev_ok;

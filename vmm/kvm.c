@@ -10,16 +10,16 @@
 #include "kvm.h"
 
 const struct kvm_cap_req kvm_required_caps[] = {
-	{KVM_CAP_USER_MEMORY, "KVM_CAP_USER_MEMORY", "guest RAM"},
-	{KVM_CAP_SET_TSS_ADDR, "KVM_CAP_SET_TSS_ADDR", "x86 TSS placement"},
-	{KVM_CAP_EXT_CPUID, "KVM_CAP_EXT_CPUID", "CPUID setup"},
-	{KVM_CAP_IRQCHIP, "KVM_CAP_IRQCHIP", "in-kernel PIC/IOAPIC/LAPIC"},
-	{KVM_CAP_PIT2, "KVM_CAP_PIT2", "in-kernel PIT"},
-	{KVM_CAP_IMMEDIATE_EXIT, "KVM_CAP_IMMEDIATE_EXIT", "stopping vCPUs"},
-	{KVM_CAP_IOEVENTFD, "KVM_CAP_IOEVENTFD", "device notifications"},
-	{KVM_CAP_IRQFD, "KVM_CAP_IRQFD", "device interrupts"},
-	{KVM_CAP_MP_STATE, "KVM_CAP_MP_STATE", "SMP start-up"},
-	{0, NULL, NULL},
+	{ KVM_CAP_USER_MEMORY, "KVM_CAP_USER_MEMORY", "guest RAM" },
+	{ KVM_CAP_SET_TSS_ADDR, "KVM_CAP_SET_TSS_ADDR", "x86 TSS placement" },
+	{ KVM_CAP_EXT_CPUID, "KVM_CAP_EXT_CPUID", "CPUID setup" },
+	{ KVM_CAP_IRQCHIP, "KVM_CAP_IRQCHIP", "in-kernel PIC/IOAPIC/LAPIC" },
+	{ KVM_CAP_PIT2, "KVM_CAP_PIT2", "in-kernel PIT" },
+	{ KVM_CAP_IMMEDIATE_EXIT, "KVM_CAP_IMMEDIATE_EXIT", "stopping vCPUs" },
+	{ KVM_CAP_IOEVENTFD, "KVM_CAP_IOEVENTFD", "device notifications" },
+	{ KVM_CAP_IRQFD, "KVM_CAP_IRQFD", "device interrupts" },
+	{ KVM_CAP_MP_STATE, "KVM_CAP_MP_STATE", "SMP start-up" },
+	{ 0, NULL, NULL },
 };
 
 const char *kvm_device_path(void)

@@ -52,10 +52,10 @@ static int cmd_version(int argc, char **argv)
 static int cmd_help(int argc, char **argv);
 
 static const struct command commands[] = {
-	{"run", cmd_run, "boot a kernel in a new VM"},
-	{"check", cmd_check, "report whether this host can run VMs"},
-	{"version", cmd_version, "print the version"},
-	{"help", cmd_help, "this help"},
+	{ "run", cmd_run, "boot a kernel in a new VM" },
+	{ "check", cmd_check, "report whether this host can run VMs" },
+	{ "version", cmd_version, "print the version" },
+	{ "help", cmd_help, "this help" },
 };
 
 #define NR_COMMANDS (sizeof(commands) / sizeof(commands[0]))

@@ -55,7 +55,7 @@ static int vcpu_setup_msrs(struct vcpu *vcpu)
 	struct {
 		struct kvm_msrs hdr;
 		struct kvm_msr_entry entries[1];
-	} msrs = {.hdr.nmsrs = 1};
+	} msrs = { .hdr.nmsrs = 1 };
 
 	msrs.entries[0].index = MSR_IA32_MISC_ENABLE;
 	msrs.entries[0].data = MISC_ENABLE_FAST_STRING;
@@ -262,7 +262,7 @@ int vcpu_start(struct vcpu *vcpu)
 	static int handler_installed;
 
 	if (!handler_installed) {
-		struct sigaction sa = {.sa_handler = kick_handler};
+		struct sigaction sa = { .sa_handler = kick_handler };
 
 		sigemptyset(&sa.sa_mask);
 		sigaction(SIG_VCPU_KICK, &sa, NULL); /* no SA_RESTART */

@@ -53,7 +53,8 @@ static int setup_memory(struct vm *vm)
 			.slot = i,
 			.guest_phys_addr = r->gpa,
 			.memory_size = r->size,
-			.userspace_addr = (uintptr_t)r->host};
+			.userspace_addr = (uintptr_t)r->host
+		};
 
 		if (ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &kr) < 0) {
 			err("KVM refused guest RAM at 0x%llx: %s",
@@ -82,16 +83,18 @@ static int setup_irq_routing(struct vm *vm)
 			r->entries[n++] = (struct kvm_irq_routing_entry){
 				.gsi = gsi,
 				.type = KVM_IRQ_ROUTING_IRQCHIP,
-				.u.irqchip = {gsi < 8 ? KVM_IRQCHIP_PIC_MASTER
-						      : KVM_IRQCHIP_PIC_SLAVE,
-					      gsi % 8}};
+				.u.irqchip = { gsi < 8 ? KVM_IRQCHIP_PIC_MASTER
+						       : KVM_IRQCHIP_PIC_SLAVE,
+					       gsi % 8 }
+			};
 		}
 		if (gsi == 2)
 			continue; /* pin 2 belongs to IRQ 0 */
 		r->entries[n++] = (struct kvm_irq_routing_entry){
 			.gsi = gsi,
 			.type = KVM_IRQ_ROUTING_IRQCHIP,
-			.u.irqchip = {KVM_IRQCHIP_IOAPIC, gsi == 0 ? 2 : gsi}};
+			.u.irqchip = { KVM_IRQCHIP_IOAPIC, gsi == 0 ? 2 : gsi }
+		};
 	}
 	r->nr = n;
 	ret = ioctl(vm->vm_fd, KVM_SET_GSI_ROUTING, r);
@@ -138,7 +141,7 @@ static int setup_kvm_vm(struct vm *vm)
 /* After the RAM slots exist, so the PIT never runs without memory. */
 static int setup_irqchip(struct vm *vm)
 {
-	struct kvm_pit_config pit = {.flags = KVM_PIT_SPEAKER_DUMMY};
+	struct kvm_pit_config pit = { .flags = KVM_PIT_SPEAKER_DUMMY };
 
 	if (ioctl(vm->vm_fd, KVM_CREATE_IRQCHIP, 0) < 0 ||
 	    ioctl(vm->vm_fd, KVM_CREATE_PIT2, &pit) < 0 ||
@@ -168,8 +171,8 @@ static int setup_devices(struct vm *vm)
 
 static int setup_firmware_and_boot(struct vm *vm, struct boot_entry *entry)
 {
-	struct platform_info plat = {.nr_cpus = vm->nr_vcpus,
-				     .ioapic_id = vm->nr_vcpus};
+	struct platform_info plat = { .nr_cpus = vm->nr_vcpus,
+				      .ioapic_id = vm->nr_vcpus };
 	uint64_t rsdp = 0;
 	char why[BOOT_WHY_LEN];
 
@@ -250,7 +253,7 @@ int vm_stopping(const struct vm *vm)
 
 int vm_set_irq_line(struct vm *vm, unsigned int gsi, int level)
 {
-	struct kvm_irq_level irq = {.irq = gsi, .level = level};
+	struct kvm_irq_level irq = { .irq = gsi, .level = level };
 
 	return ioctl(vm->vm_fd, KVM_IRQ_LINE, &irq);
 }
@@ -292,7 +295,7 @@ static void wait_for_stop(struct vm *vm)
 
 int vm_run(struct vm *vm)
 {
-	struct event_source sig_src = {.opaque = vm, .handler = signal_ready};
+	struct event_source sig_src = { .opaque = vm, .handler = signal_ready };
 	sigset_t set;
 	int started = 0;
 

@@ -30,6 +30,9 @@ usage() {
 
 # On top of tinyconfig (ARCH=x86_64). Lines are CONFIG_X=y, CONFIG_X=n,
 # CONFIG_X=NUMBER or CONFIG_X="STRING"; each must hold after olddefconfig.
+# The =n lines keep out what olddefconfig would add by default: VT (and
+# with it INPUT, HID, i8042, keyboard and mouse drivers), legacy PTYs,
+# SCHED_MC_PRIO (CPU_FREQ, intel_pstate), initrd decompressors but gzip.
 FRAGMENT='
 CONFIG_64BIT=y
 CONFIG_SMP=y
@@ -57,6 +60,15 @@ CONFIG_PROC_FS=y
 CONFIG_SYSFS=y
 CONFIG_DEVTMPFS=y
 CONFIG_DEVTMPFS_MOUNT=y
+CONFIG_VT=n
+CONFIG_LEGACY_PTYS=n
+CONFIG_SCHED_MC_PRIO=n
+CONFIG_RD_BZIP2=n
+CONFIG_RD_LZMA=n
+CONFIG_RD_XZ=n
+CONFIG_RD_LZO=n
+CONFIG_RD_LZ4=n
+CONFIG_RD_ZSTD=n
 '
 
 # Commands the build runs, and the packages that provide them.

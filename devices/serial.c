@@ -219,17 +219,25 @@ uint8_t serial_reg_read(struct serial *s, unsigned int reg)
 	return v;
 }
 
-static void write_fcr(struct serial *s, uint8_t val)
+/* Returns 1 when clearing the receiver made room the console waits for. */
+static int write_fcr(struct serial *s, uint8_t val)
 {
+	int wake = 0;
+
 	s->fcr = val & 0xc9; /* enable, DMA mode, trigger level */
 	if (val & FCR_CLEAR_RX) {
 		s->rx_head = s->rx_count = 0;
 		s->lsr &= ~LSR_DR;
+		wake = s->rx_refused;
+		s->rx_refused = 0;
 	}
+	return wake;
 }
 
 void serial_reg_write(struct serial *s, unsigned int reg, uint8_t val)
 {
+	int wake = 0;
+
 	pthread_mutex_lock(&s->lock);
 	switch (reg) {
 	case UART_RBR_THR_DLL:
@@ -248,7 +256,7 @@ void serial_reg_write(struct serial *s, unsigned int reg, uint8_t val)
 			s->thr_ipending = 1;
 		s->ier = val & 0x0f;
 		break;
-	case UART_IIR_FCR: write_fcr(s, val); break;
+	case UART_IIR_FCR: wake = write_fcr(s, val); break;
 	case UART_LCR: s->lcr = val; break;
 	case UART_MCR:
 		s->mcr = val & 0x1f;
@@ -259,6 +267,8 @@ void serial_reg_write(struct serial *s, unsigned int reg, uint8_t val)
 	}
 	update_irq(s);
 	pthread_mutex_unlock(&s->lock);
+	if (wake && s->rx_space)
+		s->rx_space(s->rx_space_opaque);
 }
 
 int serial_irq_level(struct serial *s)

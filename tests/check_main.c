@@ -15,25 +15,16 @@ int main(void)
 		serial_suite,
 		cli_suite,
 		boot_suite,
-	};
-	/*
-	 * Tests that show open product bugs: they fail until the bug is
-	 * fixed, so they only run with KVMINI_KNOWN_BUGS=1 in the
-	 * environment.  Move a test into its main suite once it passes.
-	 */
-	Suite *(*const known_bugs[])(void) = {
-		serial_known_bugs_suite,
-		cli_known_bugs_suite,
-		boot_known_bugs_suite,
+		/* bugs found and fixed: each keeps its test */
+		serial_regression_suite,
+		cli_regression_suite,
+		boot_regression_suite,
 	};
 	SRunner *sr = srunner_create(NULL);
 	int failed;
 
 	for (size_t i = 0; i < ARRAY_SIZE(suites); i++)
 		srunner_add_suite(sr, suites[i]());
-	if (getenv("KVMINI_KNOWN_BUGS"))
-		for (size_t i = 0; i < ARRAY_SIZE(known_bugs); i++)
-			srunner_add_suite(sr, known_bugs[i]());
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);

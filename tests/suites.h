@@ -14,8 +14,8 @@ Suite *cli_suite(void);
 Suite *boot_suite(void);
 
 /* Failing tests for open product bugs (run with KVMINI_KNOWN_BUGS=1). */
-Suite *serial_known_bugs_suite(void);
-Suite *cli_known_bugs_suite(void);
-Suite *boot_known_bugs_suite(void);
+Suite *serial_regression_suite(void);
+Suite *cli_regression_suite(void);
+Suite *boot_regression_suite(void);
 
 #endif

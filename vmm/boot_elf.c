@@ -136,6 +136,15 @@ static int load_segment(const struct guest_mem *mem,
 			 img->path);
 		return -1;
 	}
+	/* below 1 MiB are kvmini's boot data, ACPI and MP tables */
+	if (ph->paddr < KERNEL_LOAD_ADDR) {
+		snprintf(
+			why, BOOT_WHY_LEN,
+			"%s: segment at 0x%llx is below 1 MiB, where kvmini "
+			"keeps its boot data; link the kernel at 1 MiB or above",
+			img->path, (unsigned long long)ph->paddr);
+		return -1;
+	}
 	dst = gpa_ptr(mem, ph->paddr, ph->memsz);
 	if (!dst) {
 		snprintf(why, BOOT_WHY_LEN,
@@ -179,7 +188,10 @@ static uint64_t find_pvh_entry(const struct boot_image *img,
 			memcpy(&entry, img->data + desc_off, descsz);
 			return entry;
 		}
+		/* the last note's padding may be missing: stop, don't wrap */
 		off = desc_off + ((descsz + 3ULL) & ~3ULL);
+		if (off > end)
+			break;
 	}
 	return 0;
 }
@@ -189,7 +201,7 @@ static int write_pvh_start_info(struct vm *vm, uint64_t kernel_end,
 {
 	const struct guest_mem *mem = &vm->mem;
 	struct boot_e820_entry e820[8];
-	struct hvm_memmap_table_entry map[8];
+	struct hvm_memmap_table_entry map[8] = { 0 }; /* no host stack bytes */
 	struct hvm_start_info si = { .magic = HVM_START_MAGIC,
 				     .version = 1,
 				     .cmdline_paddr = CMDLINE_ADDR,

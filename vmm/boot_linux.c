@@ -35,6 +35,8 @@ int linux_load_bzimage(struct vm *vm, const struct boot_image *img,
 	hdr_len = 0x202 + img->data[0x201] - SETUP_HDR_OFFSET;
 	if (hdr_len > sizeof(*hdr))
 		hdr_len = sizeof(*hdr);
+	if (hdr_len > img->size - SETUP_HDR_OFFSET) /* short file */
+		hdr_len = img->size - SETUP_HDR_OFFSET;
 	memcpy(&bp->hdr, img->data + SETUP_HDR_OFFSET, hdr_len);
 	hdr = &bp->hdr;
 
@@ -53,6 +55,13 @@ int linux_load_bzimage(struct vm *vm, const struct boot_image *img,
 	ksize = img->size - setup_size;
 	/* the decompressor runs at pref_address and needs init_size there */
 	kernel_end = KERNEL_LOAD_ADDR + ksize;
+	if (hdr->pref_address > UINT64_MAX - hdr->init_size) {
+		snprintf(why, BOOT_WHY_LEN,
+			 "%s: corrupt setup header "
+			 "(pref_address 0x%llx)",
+			 img->path, (unsigned long long)hdr->pref_address);
+		return -1;
+	}
 	if (hdr->pref_address + hdr->init_size > kernel_end)
 		kernel_end = hdr->pref_address + hdr->init_size;
 	if (kernel_end > guest_mem_low_end(mem) ||

@@ -94,8 +94,13 @@ static int parse_mem(const char *s, struct vm_config *cfg, char *why)
 {
 	uint64_t bytes;
 
-	if (parse_size(s, &bytes, why))
+	if (parse_size(s, &bytes, why)) {
+		char inner[CLI_ERR_LEN];
+
+		snprintf(inner, sizeof(inner), "%s", why);
+		snprintf(why, CLI_ERR_LEN, "--mem: %.200s", inner);
 		return -1;
+	}
 	if (bytes < MIN_MEM_SIZE) {
 		snprintf(why, CLI_ERR_LEN,
 			 "--mem %s is too small (minimum %lluM)", s,
@@ -160,6 +165,21 @@ static int parse_run_option(int opt, struct vm_config *cfg, char *why)
 	}
 }
 
+/* getopt's '?' (unknown) or ':' (missing value), named as typed */
+static void describe_bad_option(int opt, char **argv, char *why)
+{
+	char shortopt[3] = { '-', (char)optopt, 0 };
+	const char *arg = optind > 0 ? argv[optind - 1] : "";
+	/* a long option is in argv; a short one maybe inside a bundle */
+	const char *o = strncmp(arg, "--", 2) == 0 ? arg : shortopt;
+
+	if (opt == '?')
+		snprintf(why, CLI_ERR_LEN,
+			 "unknown option '%s' (try 'kvmini run --help')", o);
+	else
+		snprintf(why, CLI_ERR_LEN, "option '%s' needs a value", o);
+}
+
 int cli_parse_run(int argc, char **argv, struct vm_config *cfg, char *why)
 {
 	static char default_name[32];
@@ -170,7 +190,7 @@ int cli_parse_run(int argc, char **argv, struct vm_config *cfg, char *why)
 	cfg->nr_cpus = 1;
 	cfg->cmdline = DEFAULT_CMDLINE;
 	cfg->console = CONSOLE_STDIO;
-	optind = 1;
+	optind = 0; /* 0, not 1: glibc then also forgets a half-read "-xy" */
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, ":k:i:c:m:p:n:h", run_options,
 				  NULL)) != -1) {
@@ -179,14 +199,7 @@ int cli_parse_run(int argc, char **argv, struct vm_config *cfg, char *why)
 			return 1;
 		}
 		if (opt == '?' || opt == ':') {
-			const char *o = argv[optind - 1];
-
-			snprintf(
-				why, CLI_ERR_LEN,
-				opt == '?'
-					? "unknown option '%s' (try 'kvmini run --help')"
-					: "option '%s' needs a value",
-				o);
+			describe_bad_option(opt, argv, why);
 			return -1;
 		}
 		if (parse_run_option(opt, cfg, why))

@@ -260,9 +260,12 @@ int vm_set_irq_line(struct vm *vm, unsigned int gsi, int level)
 
 void vm_own_device(struct vm *vm, void *state)
 {
-	if (vm->nr_devices <
-	    (int)(sizeof(vm->devices) / sizeof(vm->devices[0])))
-		vm->devices[vm->nr_devices++] = state;
+	const int max = sizeof(vm->devices) / sizeof(vm->devices[0]);
+
+	/* a compile-time list of devices: running out is a kvmini bug */
+	if (vm->nr_devices == max)
+		die(EXIT_FAILURE_RT, "internal error: too many devices");
+	vm->devices[vm->nr_devices++] = state;
 }
 
 /* SIGTERM, SIGINT and SIGHUP stop the VM from the device loop. */

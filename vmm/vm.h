@@ -43,7 +43,7 @@ struct vm {
 	struct vcpu **vcpus;
 	struct console *console;
 	struct serial *com1;
-	void *devices[8]; /* owned device state, freed on destroy */
+	void *devices[16]; /* owned device state, freed on destroy */
 	int nr_devices;
 
 	pthread_mutex_t stop_lock;

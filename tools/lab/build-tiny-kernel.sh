@@ -150,7 +150,7 @@ check_fragment() {
 		else
 			grep -qxF "$line" "$cfg" && continue
 		fi
-		log "config: wanted $line, got: $(grep -E "^(# )?$sym[= ]" "$cfg" || echo unset)"
+		log "config: wanted $line, got: $(grep -E "^(# )?${sym}[= ]" "$cfg" || echo unset)"
 		bad=1
 	done < <(fragment_lines)
 	[[ $bad -eq 0 ]] || die "olddefconfig dropped part of the fragment (missing dependencies?)"

@@ -812,6 +812,18 @@ START_TEST(elf64_without_notes_enters_in_long_mode)
 	ck_assert_uint_eq(b->entry.rip, SEG_PADDR + 0x40);
 	ck_assert_uint_eq(b->entry.rsi, BOOT_INFO_ADDR);
 	check_segment_loaded(b);
+	/* RSI points to a boot_params a vmlinux's startup_64 can use */
+	{
+		const uint8_t *bp = gp(b, BOOT_INFO_ADDR, 4096);
+
+		ck_assert_uint_eq(rd16(bp + 0x1fe), 0xaa55);
+		ck_assert_uint_eq(rd32(bp + 0x202), 0x53726448); /* HdrS */
+		ck_assert_uint_eq(bp[0x210], 0xff); /* type_of_loader */
+		check_cmdline_at(b, rd32(bp + 0x228), b->cfg.cmdline);
+		ck_assert_uint_eq(rd64(bp + 0x070), RSDP);
+		ck_assert_uint_ge(bp[0x1e8], 3); /* e820 entries */
+		check_map(bp + 0x2d0, bp[0x1e8], 20, 64 * MiB);
+	}
 	boot_free(b);
 }
 END_TEST

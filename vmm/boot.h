@@ -63,6 +63,8 @@ uint64_t boot_place_initrd(const struct guest_mem *mem, const char *path,
 int boot_write_cmdline(const struct guest_mem *mem, const char *cmdline,
 		       uint64_t max_len, char *why);
 
+int linux_fill_zero_page(struct vm *vm, struct boot_params *bp, uint64_t rsdp,
+			 uint64_t kernel_end, char *why);
 int linux_load_bzimage(struct vm *vm, const struct boot_image *img,
 		       uint64_t rsdp, struct boot_entry *entry, char *why);
 int elf_is_elf(const struct boot_image *img);

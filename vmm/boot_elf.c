@@ -233,6 +233,29 @@ static int write_pvh_start_info(struct vm *vm, uint64_t kernel_end,
 	return 0;
 }
 
+/*
+ * A 64-bit ELF without a PVH note enters like a Linux vmlinux at
+ * startup_64: RSI points to boot_params with a minimal setup header.
+ */
+static int write_linux_zero_page(struct vm *vm, uint64_t kernel_end,
+				 uint64_t rsdp, char *why)
+{
+	struct boot_params *bp = gpa_ptr(&vm->mem, BOOT_INFO_ADDR, sizeof(*bp));
+
+	if (!bp) {
+		snprintf(why, BOOT_WHY_LEN,
+			 "guest RAM too small for boot_params");
+		return -1;
+	}
+	memset(bp, 0, sizeof(*bp));
+	bp->hdr.boot_flag = 0xaa55;
+	bp->hdr.header = 0x53726448; /* "HdrS" */
+	bp->hdr.version = 0x020f;
+	bp->hdr.cmdline_size = CMDLINE_MAX - 1;
+	bp->hdr.initrd_addr_max = 0x7fffffff;
+	return linux_fill_zero_page(vm, bp, rsdp, kernel_end, why);
+}
+
 int elf_load(struct vm *vm, const struct boot_image *img, uint64_t rsdp,
 	     struct boot_entry *entry, char *why)
 {
@@ -270,6 +293,8 @@ int elf_load(struct vm *vm, const struct boot_image *img, uint64_t rsdp,
 		entry->rbx = BOOT_INFO_ADDR;
 		return 0;
 	}
+	if (write_linux_zero_page(vm, end, rsdp, why))
+		return -1;
 	entry->mode = BOOT_MODE_64;
 	entry->rip = ei.entry;
 	entry->rsi = BOOT_INFO_ADDR;

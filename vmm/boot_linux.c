@@ -16,13 +16,47 @@
 #define LOADER_TYPE_UNDEFINED 0xff
 #define ENTRY_64_OFFSET	      0x200
 
+/*
+ * The parts of boot_params every Linux entry reads: loader type, command
+ * line, initrd (above @kernel_end, below the header's initrd_addr_max),
+ * the e820 map and the RSDP.  bp->hdr must already hold the header.
+ */
+int linux_fill_zero_page(struct vm *vm, struct boot_params *bp, uint64_t rsdp,
+			 uint64_t kernel_end, char *why)
+{
+	const struct guest_mem *mem = &vm->mem;
+	struct setup_header *hdr = &bp->hdr;
+
+	hdr->type_of_loader = LOADER_TYPE_UNDEFINED;
+	if (boot_write_cmdline(mem, vm->cfg->cmdline, hdr->cmdline_size, why))
+		return -1;
+	hdr->cmd_line_ptr = CMDLINE_ADDR;
+	if (vm->cfg->initrd) {
+		uint64_t size, addr;
+
+		addr = boot_place_initrd(mem, vm->cfg->initrd, kernel_end,
+					 (uint64_t)hdr->initrd_addr_max + 1,
+					 &size, why);
+		if (!addr)
+			return -1;
+		hdr->ramdisk_image = (uint32_t)addr;
+		hdr->ramdisk_size = (uint32_t)size;
+		bp->ext_ramdisk_image = addr >> 32;
+		bp->ext_ramdisk_size = size >> 32;
+	}
+	bp->e820_entries =
+		memmap_build(mem, bp->e820_table, E820_MAX_ENTRIES_ZEROPAGE);
+	bp->acpi_rsdp_addr = rsdp;
+	return 0;
+}
+
 int linux_load_bzimage(struct vm *vm, const struct boot_image *img,
 		       uint64_t rsdp, struct boot_entry *entry, char *why)
 {
 	const struct guest_mem *mem = &vm->mem;
 	struct boot_params *bp = gpa_ptr(mem, BOOT_INFO_ADDR, sizeof(*bp));
 	struct setup_header *hdr;
-	uint64_t setup_size, ksize, kernel_end, initrd_max;
+	uint64_t setup_size, ksize, kernel_end;
 	size_t hdr_len;
 
 	if (!bp) {
@@ -73,28 +107,9 @@ int linux_load_bzimage(struct vm *vm, const struct boot_image *img,
 		return -1;
 	}
 
-	hdr->type_of_loader = LOADER_TYPE_UNDEFINED;
 	hdr->loadflags |= LOADED_HIGH;
-	if (boot_write_cmdline(mem, vm->cfg->cmdline, hdr->cmdline_size, why))
+	if (linux_fill_zero_page(vm, bp, rsdp, kernel_end, why))
 		return -1;
-	hdr->cmd_line_ptr = CMDLINE_ADDR;
-
-	if (vm->cfg->initrd) {
-		uint64_t size, addr;
-
-		initrd_max = (uint64_t)hdr->initrd_addr_max + 1;
-		addr = boot_place_initrd(mem, vm->cfg->initrd, kernel_end,
-					 initrd_max, &size, why);
-		if (!addr)
-			return -1;
-		hdr->ramdisk_image = (uint32_t)addr;
-		hdr->ramdisk_size = (uint32_t)size;
-		bp->ext_ramdisk_image = addr >> 32;
-		bp->ext_ramdisk_size = size >> 32;
-	}
-	bp->e820_entries =
-		memmap_build(mem, bp->e820_table, E820_MAX_ENTRIES_ZEROPAGE);
-	bp->acpi_rsdp_addr = rsdp;
 
 	entry->mode = BOOT_MODE_64;
 	entry->rip = KERNEL_LOAD_ADDR + ENTRY_64_OFFSET;

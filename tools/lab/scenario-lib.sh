@@ -22,6 +22,12 @@
 #                                      timeout kill it and print/return 124
 #   vm_kill NAME                       SIGTERM (then SIGKILL) the VM, reap it
 #   vm_log NAME                        print /tmp/NAME.out with "[NAME] " prefixes
+#   vm_boot NAME ARG...                vm_start, then wait BOOT_TIMEOUT (240 s)
+#                                      for KVMINI-L2-READY: result NAME-boot
+#   vm_ask NAME ID COMMAND EXPECTED    type COMMAND, wait for EXPECTED (60 s):
+#                                      result NAME-ID
+#   vm_finish NAME COMMAND             COMMAND must end kvmini with exit code
+#                                      0: result NAME-<first word>-exit0
 #
 # The script side keeps each VM's FIFO open on an fd (3..9) so kvmini never
 # sees EOF on stdin; the fd is closed once the VM has exited. Call
@@ -235,5 +241,42 @@ vm_log() {
 		awk -v p="[$1] " '{ gsub(/\r/, ""); print p $0 }' "/tmp/$1.out"
 	else
 		echo "[$1] (no output file /tmp/$1.out)"
+	fi
+}
+
+vm_boot() {
+	local name=$1
+	vm_start "$@" || return 1
+	if vm_wait_for "$name" KVMINI-L2-READY "${BOOT_TIMEOUT:-240}"; then
+		result "$name-boot" PASS
+		return 0
+	fi
+	result "$name-boot" FAIL "no KVMINI-L2-READY"
+	vm_log "$name" | tail -n 40
+	vm_kill "$name"
+	return 1
+}
+
+vm_ask() {
+	local name=$1 id=$2 cmd=$3 want=$4
+	vm_send "$name" "$cmd"
+	if vm_wait_for "$name" "$want" 60; then
+		result "$name-$id" PASS
+	else
+		result "$name-$id" FAIL "wanted '$want'"
+		vm_log "$name" | tail -n 20
+	fi
+}
+
+vm_finish() {
+	local name=$1 cmd=$2 rc
+	vm_send "$name" "$cmd"
+	vm_wait_exit "$name" 60 >"$LAB_VMDIR/$name.finish-rc"
+	rc=$(cat "$LAB_VMDIR/$name.finish-rc")
+	if [ "$rc" = 0 ]; then
+		result "$name-${cmd%% *}-exit0" PASS
+	else
+		result "$name-${cmd%% *}-exit0" FAIL "exit code $rc"
+		vm_log "$name" | tail -n 20
 	fi
 }

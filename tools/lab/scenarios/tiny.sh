@@ -15,22 +15,9 @@
 # shellcheck source-path=SCRIPTDIR source=../scenario-lib.sh
 . /lab/scenario-lib.sh
 
-BOOT_TIMEOUT=240
 KERNEL=/lab/vmlinuz-tiny
 CPUS=4
 VM=tiny
-
-# ask ID COMMAND EXPECTED: types COMMAND, waits for EXPECTED
-ask() {
-	local id=$1 cmd=$2 want=$3
-	vm_send "$VM" "$cmd"
-	if vm_wait_for "$VM" "$want" 60; then
-		result "$VM-$id" PASS
-	else
-		result "$VM-$id" FAIL "wanted '$want'"
-		vm_log "$VM" | tail -n 20
-	fi
-}
 
 if [ ! -f "$KERNEL" ]; then
 	result "$VM-kernel-present" FAIL "no $KERNEL (run.sh --file build/lab/tiny/bzImage:$KERNEL)"
@@ -38,32 +25,18 @@ if [ ! -f "$KERNEL" ]; then
 	exit 0
 fi
 
-vm_start "$VM" --kernel "$KERNEL" --initrd /lab/initrd-l2.gz \
-	--mem 256M --cpus "$CPUS" --cmdline console=ttyS0
-if vm_wait_for "$VM" KVMINI-L2-READY "$BOOT_TIMEOUT"; then
-	result "$VM-boot" PASS
-	ask nproc 'echo NPROC=$(nproc)' "NPROC=$CPUS"
-	ask no-acpi 'echo ACPIDIR=$(ls -d /sys/firmware/acpi 2>/dev/null | wc -l)' 'ACPIDIR=0'
-	ask mptable \
+if vm_boot "$VM" --kernel "$KERNEL" --initrd /lab/initrd-l2.gz \
+	--mem 256M --cpus "$CPUS" --cmdline console=ttyS0; then
+	vm_ask "$VM" nproc 'echo NPROC=$(nproc)' "NPROC=$CPUS"
+	vm_ask "$VM" no-acpi 'echo ACPIDIR=$(ls -d /sys/firmware/acpi 2>/dev/null | wc -l)' 'ACPIDIR=0'
+	vm_ask "$VM" mptable \
 		'echo MPT=$(dmesg | grep -cE "found SMP MP-table|Intel MultiProcessor Specification|MPTABLE: OEM ID: KVMINI")' \
 		'MPT=3'
-	vm_send "$VM" 'reboot -f'
-	vm_wait_exit "$VM" 60 >/tmp/rc
-	rc=$(cat /tmp/rc)
-	if [ "$rc" = 0 ]; then
-		result "$VM-reboot-exit0" PASS
-	else
-		result "$VM-reboot-exit0" FAIL "exit code $rc"
-		vm_log "$VM" | tail -n 20
-	fi
+	vm_finish "$VM" 'reboot -f'
 	echo "LAB: MP table lines from the tiny kernel:"
 	grep -E '^\[ *[0-9]+\.[0-9]+\] .*(MP-table|MultiProcessor|MPTABLE|smpboot|Brought up)' \
 		"/tmp/$VM.out" |
 		sed "s/^/[$VM] /"
-else
-	result "$VM-boot" FAIL "no KVMINI-L2-READY"
-	vm_log "$VM" | tail -n 40
-	vm_kill "$VM"
 fi
 
 lab_done

@@ -75,6 +75,29 @@ fi
 run_guest big_mem_split 0 'hello from a PVH guest' --kernel "$g/hello_pvh.elf" --mem 4G
 run_guest smp_boot_cpu 0 'hello from a 64-bit guest' --kernel "$g/hello64.elf" --mem 16M --cpus 4
 
+# Guest RAM is touched lazily: a 2 GiB guest costs kvmini only what it uses.
+mkfifo "$work/rss.in"
+"$kvmini" run --kernel "$g/uart_echo.elf" --mem 2G <"$work/rss.in" \
+	>"$work/rss.out" 2>&1 &
+pid=$!
+exec 9>"$work/rss.in"
+for _ in $(seq 50); do
+	grep -q 'echo ready' "$work/rss.out" && break
+	sleep 0.1
+done
+rss_kb=$(awk '/^VmRSS/ {print $2}' "/proc/$pid/status" 2>/dev/null)
+echo q >&9
+exec 9>&-
+wait "$pid"
+rc=$?
+if [ "$rc" -eq 0 ] && [ -n "$rss_kb" ] && [ "$rss_kb" -lt 65536 ]; then
+	echo "PASS lazy_ram (2 GiB guest, kvmini RSS ${rss_kb} KiB)"
+	passed=$((passed + 1))
+else
+	echo "FAIL lazy_ram (exit $rc, RSS ${rss_kb:-?} KiB for a 2 GiB guest)"
+	failed=$((failed + 1))
+fi
+
 # --reboot restart: the guest boots again after each reset until SIGTERM
 timeout --preserve-status -k 5 -s TERM 3 "$kvmini" run --kernel "$g/kbd_reset.elf" --mem 16M \
 	--reboot restart </dev/null >"$work/restart.out" 2>&1

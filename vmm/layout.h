@@ -36,10 +36,29 @@
 #define BIOS_AREA_END	 0x00100000ULL
 #define KERNEL_LOAD_ADDR 0x00100000ULL
 
-#define MMIO_HOLE_START 0xc0000000ULL
-#define MMIO_HOLE_END	0x100000000ULL
-#define IOAPIC_ADDR	0xfec00000ULL
-#define LAPIC_ADDR	0xfee00000ULL
+#define MMIO_HOLE_START	   0xc0000000ULL
+#define MMIO_HOLE_END	   0x100000000ULL
+/*
+ * Inside the hole: the PCI memory window where kvmini places 32-bit BARs,
+ * then the PCIe ECAM for bus 0 (described by ACPI MCFG), then the
+ * virtio-mmio devices (0x200 bytes each), then IOAPIC and LAPIC.
+ */
+#define PCI_MMIO32_START   0xc0000000ULL
+#define PCI_MMIO32_END	   0xe0000000ULL /* exclusive */
+#define PCI_ECAM_BASE	   0xe0000000ULL
+#define PCI_ECAM_SIZE	   0x00100000ULL /* bus 0 only */
+#define VIRTIO_MMIO_BASE   0xf0000000ULL
+#define VIRTIO_MMIO_STRIDE 0x200ULL
+#define VIRTIO_MMIO_MAX	   32
+/* 64-bit BARs go above RAM, from the first 1 GiB boundary past it */
+#define PCI_MMIO64_SIZE	   0x1000000000ULL /* 64 GiB window */
+
+/* PCI INTx: slot S pin P (0 = INTA) raises GSI 16 + ((S + P) % 8) */
+#define PCI_INTX_GSI_BASE 16
+#define PCI_INTX_GSI_NR	  8
+
+#define IOAPIC_ADDR 0xfec00000ULL
+#define LAPIC_ADDR  0xfee00000ULL
 
 /* KVM needs three pages for the TSS and one for the identity map (VT-x). */
 #define KVM_TSS_ADDR	      0xfffbd000ULL

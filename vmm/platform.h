@@ -4,7 +4,8 @@
  * ACPI (RSDP, XSDT, FADT, FACS, MADT, DSDT) and the Intel MP table.
  * Both describe the same machine: nr_cpus local APICs with IDs 0..n-1,
  * one IOAPIC at IOAPIC_ADDR with 24 pins, ISA IRQs identity-mapped
- * (IRQ0 -> pin 2 override), the 16550 on IRQ 4 and SCI on IRQ 9.
+ * (IRQ0 -> pin 2 override), the 16550 on IRQ 4 and SCI on IRQ 9, and
+ * PCI bus 0 behind a host bridge (layout.h: windows, ECAM, INTx GSIs).
  */
 #ifndef KVMINI_PLATFORM_H
 #define KVMINI_PLATFORM_H
@@ -15,6 +16,9 @@
 struct platform_info {
 	int nr_cpus;
 	uint8_t ioapic_id; /* == nr_cpus: APIC IDs must not collide */
+	/* 64-bit PCI memory window above RAM; size 0: none */
+	uint64_t pci_mmio64_start;
+	uint64_t pci_mmio64_size;
 };
 
 /* Writes ACPI tables at ACPI_TABLES_ADDR; stores the RSDP address. */

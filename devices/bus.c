@@ -84,41 +84,51 @@ static struct bus_region *find(struct bus *bus, uint64_t addr)
 	return NULL;
 }
 
+/*
+ * Handlers run without the bus lock held: a handler may register or move
+ * regions itself (a PCI BAR write remaps its BARs).  Device state lives
+ * as long as the VM, so a handler found just before a remap is safe.
+ */
 const char *bus_read(struct bus *bus, uint64_t addr, unsigned int size,
 		     uint64_t *value)
 {
-	struct bus_region *r;
-	const char *name = NULL;
+	struct bus_region *r, found;
 
 	*value = size >= 8 ? ~0ULL : (1ULL << (size * 8)) - 1;
 	pthread_rwlock_rdlock(&bus->lock);
 	r = find(bus, addr);
-	if (r && r->ops->read) {
+	if (r) {
 		__atomic_add_fetch(&r->reads, 1, __ATOMIC_RELAXED);
-		*value = r->ops->read(r->opaque, addr - r->base, size);
-		name = r->name;
-	} else if (!r) {
+		found = *r;
+	} else {
 		__atomic_add_fetch(&bus->unclaimed_reads, 1, __ATOMIC_RELAXED);
 	}
 	pthread_rwlock_unlock(&bus->lock);
-	return name;
+	if (!r)
+		return NULL;
+	if (found.ops->read)
+		*value = found.ops->read(found.opaque, addr - found.base, size);
+	return found.name;
 }
 
 const char *bus_write(struct bus *bus, uint64_t addr, unsigned int size,
 		      uint64_t value)
 {
-	struct bus_region *r;
-	const char *name = NULL;
+	struct bus_region *r, found;
 
 	pthread_rwlock_rdlock(&bus->lock);
 	r = find(bus, addr);
-	if (r && r->ops->write) {
+	if (r) {
 		__atomic_add_fetch(&r->writes, 1, __ATOMIC_RELAXED);
-		r->ops->write(r->opaque, addr - r->base, size, value);
-		name = r->name;
-	} else if (!r) {
-		__atomic_add_fetch(&bus->unclaimed_writes, 1, __ATOMIC_RELAXED);
+		found = *r;
+	} else {
+		__atomic_add_fetch(&bus->unclaimed_writes, 1,
+				   __ATOMIC_RELAXED);
 	}
 	pthread_rwlock_unlock(&bus->lock);
-	return name;
+	if (!r)
+		return NULL;
+	if (found.ops->write)
+		found.ops->write(found.opaque, addr - found.base, size, value);
+	return found.name;
 }

@@ -76,6 +76,54 @@ static int parse_console(const char *s, struct vm_config *cfg, char *why)
 	return 0;
 }
 
+/* PATH[,ro][,cache=writeback|none][,serial=ID] */
+static int parse_disk(const char *arg, struct vm_config *cfg, char *why)
+{
+	static char paths[MAX_DISKS][4096];
+	struct disk_config *d;
+	char *opts, *tok, *save;
+
+	if (cfg->nr_disks == MAX_DISKS) {
+		snprintf(why, CLI_ERR_LEN, "at most %d --disk options",
+			 MAX_DISKS);
+		return -1;
+	}
+	d = &cfg->disks[cfg->nr_disks];
+	memset(d, 0, sizeof(*d));
+	if (strlen(arg) >= sizeof(paths[0]) || !arg[0] || arg[0] == ',') {
+		snprintf(why, CLI_ERR_LEN,
+			 "--disk needs PATH[,ro][,cache=...][,serial=ID]");
+		return -1;
+	}
+	strcpy(paths[cfg->nr_disks], arg);
+	opts = strchr(paths[cfg->nr_disks], ',');
+	if (opts)
+		*opts++ = '\0';
+	d->path = paths[cfg->nr_disks];
+	for (tok = opts ? strtok_r(opts, ",", &save) : NULL; tok;
+	     tok = strtok_r(NULL, ",", &save)) {
+		if (strcmp(tok, "ro") == 0) {
+			d->read_only = 1;
+		} else if (strcmp(tok, "cache=writeback") == 0) {
+			d->direct = 0;
+		} else if (strcmp(tok, "cache=none") == 0) {
+			d->direct = 1;
+		} else if (strncmp(tok, "serial=", 7) == 0 &&
+			   strlen(tok + 7) <= DISK_SERIAL_MAX) {
+			strcpy(d->serial, tok + 7);
+		} else {
+			snprintf(why, CLI_ERR_LEN,
+				 "--disk %.100s: unknown or bad option '%.60s' "
+				 "(ro, cache=writeback|none, serial=ID of at "
+				 "most %d bytes)",
+				 arg, tok, DISK_SERIAL_MAX);
+			return -1;
+		}
+	}
+	cfg->nr_disks++;
+	return 0;
+}
+
 static int parse_reboot(const char *s, struct vm_config *cfg, char *why)
 {
 	if (strcmp(s, "exit") == 0) {
@@ -126,6 +174,9 @@ void cli_run_usage(void)
 	       "      --console KIND     stdio (default), none, or file:PATH\n"
 	       "      --reboot ACTION    on guest reboot: exit (default, code 0)\n"
 	       "                         or restart\n"
+	       "  -d, --disk PATH[,ro][,cache=writeback|none][,serial=ID]\n"
+	       "                         virtio-blk disk (raw image or block\n"
+	       "                         device); repeatable: vda, vdb, ...\n"
 	       "  -h, --help             this help\n"
 	       "\n"
 	       "Console: Ctrl-A x quits, Ctrl-A Ctrl-A sends Ctrl-A, Ctrl-A h helps.\n"
@@ -143,6 +194,7 @@ static const struct option run_options[] = {
 	{ "name", required_argument, NULL, 'n' },
 	{ "console", required_argument, NULL, 'C' },
 	{ "reboot", required_argument, NULL, 'R' },
+	{ "disk", required_argument, NULL, 'd' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -158,6 +210,7 @@ static int parse_run_option(int opt, struct vm_config *cfg, char *why)
 	case 'p': return parse_cpus(optarg, &cfg->nr_cpus, why);
 	case 'C': return parse_console(optarg, cfg, why);
 	case 'R': return parse_reboot(optarg, cfg, why);
+	case 'd': return parse_disk(optarg, cfg, why);
 	default:
 		/* getopt already named the problem; keep ours short */
 		snprintf(why, CLI_ERR_LEN, "try 'kvmini run --help'");
@@ -192,7 +245,7 @@ int cli_parse_run(int argc, char **argv, struct vm_config *cfg, char *why)
 	cfg->console = CONSOLE_STDIO;
 	optind = 0; /* 0, not 1: glibc then also forgets a half-read "-xy" */
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, ":k:i:c:m:p:n:h", run_options,
+	while ((opt = getopt_long(argc, argv, ":k:i:c:m:p:n:d:h", run_options,
 				  NULL)) != -1) {
 		if (opt == 'h') {
 			cli_run_usage();

@@ -18,6 +18,16 @@ enum reboot_policy {
 
 #define DEFAULT_MEM_SIZE (512ULL << 20)
 #define MIN_MEM_SIZE	 (2ULL << 20)
+#define MAX_DISKS 16
+#define DISK_SERIAL_MAX 20 /* virtio-blk GET_ID returns 20 bytes */
+
+struct disk_config {
+	const char *path;
+	int read_only;
+	int direct;		/* cache=none: O_DIRECT */
+	char serial[DISK_SERIAL_MAX + 1];
+};
+
 #define MAX_CPUS	 254 /* 8-bit APIC IDs: 0xff is broadcast, IOAPIC takes n */
 
 struct vm_config {
@@ -30,6 +40,8 @@ struct vm_config {
 	enum console_kind console;
 	const char *console_path;
 	enum reboot_policy reboot;
+	int nr_disks;
+	struct disk_config disks[MAX_DISKS];
 };
 
 #endif

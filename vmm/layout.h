@@ -76,6 +76,10 @@
 /* SLP_TYP value the DSDT's \_S5 package announces for soft-off */
 #define ACPI_S5_SLP_TYP	 5
 
+/* PCI configuration mechanism #1; 0xcf9 is the PC reset control byte */
+#define PCI_CONFIG_ADDR_PORT 0xcf8
+#define PCI_CONFIG_DATA_PORT 0xcfc
+
 #define SERIAL_COM1_PORT 0x3f8
 #define SERIAL_COM1_IRQ	 4
 

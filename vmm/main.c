@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "host_check.h"
+#include "img.h"
 #include "cli.h"
 #include "log.h"
 #include "vm.h"
@@ -54,6 +55,7 @@ static int cmd_help(int argc, char **argv);
 static const struct command commands[] = {
 	{ "run", cmd_run, "boot a kernel in a new VM" },
 	{ "check", cmd_check, "report whether this host can run VMs" },
+	{ "img", cmd_img, "create and inspect raw disk images" },
 	{ "version", cmd_version, "print the version" },
 	{ "help", cmd_help, "this help" },
 };

@@ -12,11 +12,14 @@
 #include "acpi_pm.h"
 #include "boot.h"
 #include "console.h"
+#include "irq.h"
 #include "kvm.h"
 #include "layout.h"
 #include "legacy.h"
 #include "log.h"
+#include "pci.h"
 #include "platform.h"
+#include "virtio_blk.h"
 #include "serial.h"
 #include "vcpu.h"
 #include "vm.h"
@@ -65,43 +68,6 @@ static int setup_memory(struct vm *vm)
 	return 0;
 }
 
-/*
- * GSI routing as on a PC: ISA IRQs reach both the 8259s and the IOAPIC,
- * with the timer (IRQ 0) on IOAPIC pin 2 as the MADT/MP tables announce.
- */
-static int setup_irq_routing(struct vm *vm)
-{
-	struct kvm_irq_routing *r;
-	unsigned int n = 0;
-	int ret;
-
-	r = calloc(1, sizeof(*r) + 48 * sizeof(r->entries[0]));
-	if (!r)
-		return -1;
-	for (unsigned int gsi = 0; gsi < IOAPIC_NR_PINS; gsi++) {
-		if (gsi < 16) {
-			r->entries[n++] = (struct kvm_irq_routing_entry){
-				.gsi = gsi,
-				.type = KVM_IRQ_ROUTING_IRQCHIP,
-				.u.irqchip = { gsi < 8 ? KVM_IRQCHIP_PIC_MASTER
-						       : KVM_IRQCHIP_PIC_SLAVE,
-					       gsi % 8 }
-			};
-		}
-		if (gsi == 2)
-			continue; /* pin 2 belongs to IRQ 0 */
-		r->entries[n++] = (struct kvm_irq_routing_entry){
-			.gsi = gsi,
-			.type = KVM_IRQ_ROUTING_IRQCHIP,
-			.u.irqchip = { KVM_IRQCHIP_IOAPIC, gsi == 0 ? 2 : gsi }
-		};
-	}
-	r->nr = n;
-	ret = ioctl(vm->vm_fd, KVM_SET_GSI_ROUTING, r);
-	free(r);
-	return ret;
-}
-
 static int setup_kvm_vm(struct vm *vm)
 {
 	uint64_t ident = KVM_IDENTITY_MAP_ADDR;
@@ -145,7 +111,7 @@ static int setup_irqchip(struct vm *vm)
 
 	if (ioctl(vm->vm_fd, KVM_CREATE_IRQCHIP, 0) < 0 ||
 	    ioctl(vm->vm_fd, KVM_CREATE_PIT2, &pit) < 0 ||
-	    setup_irq_routing(vm) < 0) {
+	    irq_routing_init(vm) < 0) {
 		err("cannot create the in-kernel PIC/IOAPIC/PIT: %s",
 		    strerror(errno));
 		return -1;
@@ -162,10 +128,13 @@ static int setup_devices(struct vm *vm)
 				 console_out_fd(vm->console), console_rx_space,
 				 vm->console);
 	if (!vm->com1 || !acpi_pm_create(vm) || i8042_create(vm) ||
-	    rtc_cmos_create(vm) || post_port_create(vm)) {
+	    rtc_cmos_create(vm) || post_port_create(vm) || pci_bus_create(vm)) {
 		err("cannot create the platform devices");
 		return -1;
 	}
+	for (int i = 0; i < vm->cfg->nr_disks; i++)
+		if (virtio_blk_create(vm, &vm->cfg->disks[i]))
+			return -1;
 	return 0;
 }
 
@@ -268,6 +237,16 @@ void vm_own_device(struct vm *vm, void *state)
 	vm->devices[vm->nr_devices++] = state;
 }
 
+void vm_on_destroy(struct vm *vm, void (*fn)(void *arg), void *arg)
+{
+	const int max = sizeof(vm->cleanups) / sizeof(vm->cleanups[0]);
+
+	if (vm->nr_cleanups == max)
+		die(EXIT_FAILURE_RT, "internal error: too many cleanups");
+	vm->cleanups[vm->nr_cleanups].fn = fn;
+	vm->cleanups[vm->nr_cleanups++].arg = arg;
+}
+
 /* SIGTERM, SIGINT and SIGHUP stop the VM from the device loop. */
 static void signal_ready(struct event_source *src, uint32_t events)
 {
@@ -336,6 +315,10 @@ void vm_destroy(struct vm *vm)
 	for (int i = 0; vm->vcpus && i < vm->nr_vcpus; i++)
 		vcpu_destroy(vm->vcpus[i]);
 	free(vm->vcpus);
+	/* last registered, first run: like a stack of constructors */
+	for (int i = vm->nr_cleanups - 1; i >= 0; i--)
+		vm->cleanups[i].fn(vm->cleanups[i].arg);
+	pci_bus_free(vm);
 	serial_free(vm->com1);
 	console_free(vm->console);
 	for (int i = 0; i < vm->nr_devices; i++)
@@ -347,6 +330,7 @@ void vm_destroy(struct vm *vm)
 		close(vm->kvm_fd);
 	guest_mem_destroy(&vm->mem);
 	free(vm->cpuid);
+	free(vm->irq);
 	bus_destroy(&vm->pio);
 	bus_destroy(&vm->mmio);
 	pthread_mutex_destroy(&vm->stop_lock);

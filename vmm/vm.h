@@ -19,6 +19,8 @@
 struct vcpu;
 struct serial;
 struct console;
+struct irq_routing;
+struct pci_bus;
 
 enum vm_stop_kind {
 	VM_STOP_NONE,
@@ -41,10 +43,17 @@ struct vm {
 	struct event_loop loop;
 	int nr_vcpus;
 	struct vcpu **vcpus;
+	struct irq_routing *irq;
+	struct pci_bus *pci;
 	struct console *console;
 	struct serial *com1;
 	void *devices[16]; /* owned device state, freed on destroy */
 	int nr_devices;
+	struct {
+		void (*fn)(void *arg);
+		void *arg;
+	} cleanups[16]; /* run on destroy, before devices are freed */
+	int nr_cleanups;
 
 	pthread_mutex_t stop_lock;
 	pthread_cond_t stop_cond;
@@ -67,5 +76,7 @@ int vm_set_irq_line(struct vm *vm, unsigned int gsi, int level);
 
 /* Hand a device's state to the VM so vm_destroy() frees it. */
 void vm_own_device(struct vm *vm, void *state);
+/* Run @fn(@arg) in vm_destroy() (closing files, flushing disks). */
+void vm_on_destroy(struct vm *vm, void (*fn)(void *arg), void *arg);
 
 #endif

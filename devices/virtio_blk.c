@@ -1,0 +1,397 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * virtio-blk: requests are {header, data..., status} chains (5.2.6).
+ * Every request is bounds-checked against the image size before any host
+ * I/O: an out-of-range sector or a malformed request completes with
+ * IOERR or UNSUPP and never reaches the file.  I/O runs on the device
+ * loop with preadv/pwritev; cache=none uses O_DIRECT, with an aligned
+ * bounce buffer when the guest's buffers are not aligned.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/falloc.h>
+#include <linux/fs.h>
+#include <linux/virtio_blk.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "virtio_blk.h"
+#include "virtio_pci.h"
+#include "vm.h"
+
+#define SECTOR_SIZE	    512ULL
+#define QUEUE_SIZE	    256
+#define SEG_MAX		    (QUEUE_SIZE - 2) /* header and status take two */
+#define SIZE_MAX_SEG	    (1U << 20)	     /* bytes per data segment */
+#define MAX_DISCARD_SECTORS (1U << 22)
+#define DIRECT_ALIGN	    4096
+
+struct virtio_blk {
+	struct virtio_pci vp;
+	struct virtio_blk_config config;
+	int fd;
+	int read_only;
+	int direct;
+	uint64_t capacity; /* bytes, a multiple of SECTOR_SIZE */
+	char serial[DISK_SERIAL_MAX];
+	struct iovec iov[VIRTQ_MAX_SEGS];
+};
+
+struct blk_req {
+	uint32_t type;
+	uint64_t sector;
+	uint64_t data_len; /* payload bytes (excluding header/status) */
+};
+
+/* Is [sector, sector + len) inside the image?  Overflow-safe. */
+static int in_range(struct virtio_blk *b, uint64_t sector, uint64_t len)
+{
+	if (sector > b->capacity / SECTOR_SIZE)
+		return 0;
+	return len <= b->capacity - sector * SECTOR_SIZE;
+}
+
+/* iovecs over the data bytes of a request, skipping header and status. */
+static int data_iov(struct virtio_blk *b, struct virtq_req *req, int is_in,
+		    uint64_t len)
+{
+	unsigned int first = is_in ? req->nr_out : 0;
+	unsigned int last = is_in ? req->nr_out + req->nr_in : req->nr_out;
+	uint64_t skip = is_in ? 0 : sizeof(struct virtio_blk_outhdr);
+	int n = 0;
+
+	for (unsigned int i = first; i < last && len; i++) {
+		struct virtq_seg *s = &req->seg[i];
+		uint64_t take;
+
+		if (skip >= s->len) {
+			skip -= s->len;
+			continue;
+		}
+		take = s->len - skip < len ? s->len - skip : len;
+		b->iov[n++] = (struct iovec){ s->addr + skip, take };
+		len -= take;
+		skip = 0;
+	}
+	return n;
+}
+
+static int iov_aligned(const struct iovec *iov, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (((uintptr_t)iov[i].iov_base | iov[i].iov_len) &
+		    (DIRECT_ALIGN - 1))
+			return 0;
+	return 1;
+}
+
+/* Full transfer or failure: short reads/writes are retried. */
+static int rw_full(struct virtio_blk *b, int write, struct iovec *iov, int n,
+		   uint64_t off)
+{
+	while (n > 0) {
+		ssize_t r = write ? pwritev(b->fd, iov, n, off)
+				  : preadv(b->fd, iov, n, off);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return -1;
+		off += r;
+		while (n > 0 && (size_t)r >= iov->iov_len) {
+			r -= iov->iov_len;
+			iov++;
+			n--;
+		}
+		if (n > 0) {
+			iov->iov_base = (uint8_t *)iov->iov_base + r;
+			iov->iov_len -= r;
+		}
+	}
+	return 0;
+}
+
+/* O_DIRECT needs aligned memory: go through a bounce buffer if not. */
+static int do_rw(struct virtio_blk *b, int write, int n, uint64_t len,
+		 uint64_t off)
+{
+	struct iovec one;
+	uint8_t *bounce, *p;
+	int ret;
+
+	if (!b->direct || iov_aligned(b->iov, n))
+		return rw_full(b, write, b->iov, n, off);
+	if (posix_memalign((void **)&bounce, DIRECT_ALIGN,
+			   (len + DIRECT_ALIGN - 1) & ~(DIRECT_ALIGN - 1ULL)))
+		return -1;
+	one = (struct iovec){ bounce, len };
+	if (write) {
+		p = bounce;
+		for (int i = 0; i < n; p += b->iov[i].iov_len, i++)
+			memcpy(p, b->iov[i].iov_base, b->iov[i].iov_len);
+	}
+	ret = rw_full(b, write, &one, 1, off);
+	if (!ret && !write) {
+		p = bounce;
+		for (int i = 0; i < n; p += b->iov[i].iov_len, i++)
+			memcpy(b->iov[i].iov_base, p, b->iov[i].iov_len);
+	}
+	free(bounce);
+	return ret;
+}
+
+static uint8_t do_read_write(struct virtio_blk *b, struct virtq_req *req,
+			     const struct blk_req *r, uint32_t *written)
+{
+	int is_in = r->type == VIRTIO_BLK_T_IN;
+	int n;
+
+	if (!is_in && b->read_only)
+		return VIRTIO_BLK_S_IOERR;
+	if (r->data_len % SECTOR_SIZE || !in_range(b, r->sector, r->data_len))
+		return VIRTIO_BLK_S_IOERR;
+	n = data_iov(b, req, is_in, r->data_len);
+	if (do_rw(b, !is_in, n, r->data_len, r->sector * SECTOR_SIZE))
+		return VIRTIO_BLK_S_IOERR;
+	if (is_in)
+		*written = r->data_len;
+	return VIRTIO_BLK_S_OK;
+}
+
+static uint8_t do_get_id(struct virtio_blk *b, struct virtq_req *req,
+			 const struct blk_req *r, uint32_t *written)
+{
+	uint64_t n =
+		r->data_len < DISK_SERIAL_MAX ? r->data_len : DISK_SERIAL_MAX;
+
+	*written = virtq_copy_to(req, 0, b->serial, n);
+	return VIRTIO_BLK_S_OK;
+}
+
+/* Zeroes [off, off+len) where fallocate cannot (e.g. block devices). */
+static int write_zeroes_slow(struct virtio_blk *b, uint64_t off, uint64_t len)
+{
+	static const uint8_t zero[65536] __attribute__((aligned(4096)));
+
+	while (len) {
+		size_t n = len < sizeof(zero) ? len : sizeof(zero);
+		ssize_t w = pwrite(b->fd, zero, n, off);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		off += w;
+		len -= w;
+	}
+	return 0;
+}
+
+static uint8_t do_discard_zeroes(struct virtio_blk *b, struct virtq_req *req,
+				 const struct blk_req *r)
+{
+	struct virtio_blk_discard_write_zeroes seg;
+	uint64_t n = r->data_len / sizeof(seg);
+
+	if (b->read_only)
+		return VIRTIO_BLK_S_IOERR;
+	if (n != 1 || r->data_len % sizeof(seg))
+		return VIRTIO_BLK_S_UNSUPP; /* we announced one segment */
+	virtq_copy_from(req, sizeof(struct virtio_blk_outhdr), &seg,
+			sizeof(seg));
+	if (seg.num_sectors > MAX_DISCARD_SECTORS ||
+	    !in_range(b, seg.sector, seg.num_sectors * SECTOR_SIZE))
+		return VIRTIO_BLK_S_IOERR;
+	if (r->type == VIRTIO_BLK_T_DISCARD) {
+		/* advisory: a file system that can't punch holes is fine */
+		fallocate(b->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+			  seg.sector * SECTOR_SIZE,
+			  seg.num_sectors * SECTOR_SIZE);
+		return VIRTIO_BLK_S_OK;
+	}
+	if (fallocate(b->fd,
+		      (seg.flags & VIRTIO_BLK_WRITE_ZEROES_FLAG_UNMAP
+			       ? FALLOC_FL_PUNCH_HOLE
+			       : FALLOC_FL_ZERO_RANGE) |
+			      FALLOC_FL_KEEP_SIZE,
+		      seg.sector * SECTOR_SIZE,
+		      seg.num_sectors * SECTOR_SIZE) == 0)
+		return VIRTIO_BLK_S_OK;
+	return write_zeroes_slow(b, seg.sector * SECTOR_SIZE,
+				 seg.num_sectors * SECTOR_SIZE)
+		       ? VIRTIO_BLK_S_IOERR
+		       : VIRTIO_BLK_S_OK;
+}
+
+/* Returns bytes written into the guest's buffers, status included. */
+static uint32_t handle_request(struct virtio_blk *b, struct virtq_req *req)
+{
+	struct virtio_blk_outhdr hdr;
+	struct blk_req r;
+	uint32_t written = 0;
+	uint8_t status;
+
+	virtq_copy_from(req, 0, &hdr, sizeof(hdr));
+	r.type = hdr.type;
+	r.sector = hdr.sector;
+	/* the last writable byte is the status (5.2.6) */
+	r.data_len = r.type == VIRTIO_BLK_T_IN || r.type == VIRTIO_BLK_T_GET_ID
+			     ? req->in_len - 1
+			     : req->out_len - sizeof(hdr);
+	switch (r.type) {
+	case VIRTIO_BLK_T_IN:
+	case VIRTIO_BLK_T_OUT:
+		status = do_read_write(b, req, &r, &written);
+		break;
+	case VIRTIO_BLK_T_FLUSH:
+		status = b->read_only || fdatasync(b->fd) == 0
+				 ? VIRTIO_BLK_S_OK
+				 : VIRTIO_BLK_S_IOERR;
+		break;
+	case VIRTIO_BLK_T_GET_ID:
+		status = do_get_id(b, req, &r, &written);
+		break;
+	case VIRTIO_BLK_T_DISCARD:
+	case VIRTIO_BLK_T_WRITE_ZEROES:
+		status = do_discard_zeroes(b, req, &r);
+		break;
+	default: status = VIRTIO_BLK_S_UNSUPP;
+	}
+	virtq_copy_to(req, req->in_len - 1, &status, 1);
+	return written + 1;
+}
+
+static void blk_queue_notify(struct virtio_dev *vd, unsigned int q)
+{
+	struct virtio_blk *b = vd->priv;
+	struct virtq *vq = &vd->vq[q];
+	struct virtq_req *req = vd->req;
+	int r, done = 0;
+
+	while ((r = virtq_pop(vq, &vd->vm->mem, req)) == 1) {
+		if (req->out_len < sizeof(struct virtio_blk_outhdr) ||
+		    req->in_len < 1) {
+			r = -1; /* no header or no status byte: unusable */
+			break;
+		}
+		virtq_push(vq, req->head, handle_request(b, req));
+		done = 1;
+	}
+	if (r < 0)
+		virtio_needs_reset(vd, "malformed request chain");
+	if (done)
+		virtio_queue_done(vd, q);
+}
+
+static const struct virtio_device_ops blk_ops = {
+	.name = "virtio-blk",
+	.device_id = 2,
+	.nr_queues = 1,
+	.queue_max = QUEUE_SIZE,
+	.config_size = sizeof(struct virtio_blk_config),
+	.queue_notify = blk_queue_notify,
+};
+
+static int open_image(struct virtio_blk *b, const struct disk_config *d)
+{
+	struct flock lock = { .l_type = d->read_only ? F_RDLCK : F_WRLCK,
+			      .l_whence = SEEK_SET };
+	int flags = (d->read_only ? O_RDONLY : O_RDWR) | O_CLOEXEC |
+		    (d->direct ? O_DIRECT : 0);
+	struct stat st;
+	uint64_t size = 0;
+
+	b->fd = open(d->path, flags);
+	if (b->fd < 0) {
+		err("cannot open disk %s: %s", d->path, strerror(errno));
+		return -1;
+	}
+	/* OFD lock: a second kvmini cannot write the same image */
+	if (fcntl(b->fd, F_OFD_SETLK, &lock) < 0) {
+		err("disk %s is in use by another process (%s lock held)",
+		    d->path, d->read_only ? "write" : "a");
+		return -1;
+	}
+	if (fstat(b->fd, &st) == 0 && S_ISREG(st.st_mode))
+		size = st.st_size;
+	else if (fstat(b->fd, &st) == 0 && S_ISBLK(st.st_mode))
+		ioctl(b->fd, BLKGETSIZE64, &size);
+	else {
+		err("disk %s is neither a regular file nor a block device",
+		    d->path);
+		return -1;
+	}
+	if (size < SECTOR_SIZE) {
+		err("disk %s is smaller than one 512-byte sector", d->path);
+		return -1;
+	}
+	b->capacity = size & ~(SECTOR_SIZE - 1);
+	return 0;
+}
+
+static void fill_config(struct virtio_blk *b)
+{
+	struct virtio_blk_config *c = &b->config;
+
+	c->capacity = b->capacity / SECTOR_SIZE;
+	c->size_max = SIZE_MAX_SEG;
+	c->seg_max = SEG_MAX;
+	c->blk_size = SECTOR_SIZE;
+	c->num_queues = 1;
+	c->max_discard_sectors = MAX_DISCARD_SECTORS;
+	c->max_discard_seg = 1;
+	c->discard_sector_alignment = 8;
+	c->max_write_zeroes_sectors = MAX_DISCARD_SECTORS;
+	c->max_write_zeroes_seg = 1;
+	c->write_zeroes_may_unmap = 1;
+}
+
+/* At exit every acknowledged write reaches the disk, even on SIGTERM. */
+static void blk_destroy(void *arg)
+{
+	struct virtio_blk *b = arg;
+
+	if (b->fd < 0)
+		return;
+	if (!b->read_only && fdatasync(b->fd))
+		warn("disk flush failed: %s", strerror(errno));
+	close(b->fd);
+	if (b->vp.vd.ops)
+		virtio_dev_free(&b->vp.vd);
+}
+
+int virtio_blk_create(struct vm *vm, const struct disk_config *d)
+{
+	struct virtio_blk *b = calloc(1, sizeof(*b));
+	uint64_t features =
+		1ULL << VIRTIO_BLK_F_SIZE_MAX | 1ULL << VIRTIO_BLK_F_SEG_MAX |
+		1ULL << VIRTIO_BLK_F_BLK_SIZE | 1ULL << VIRTIO_BLK_F_FLUSH |
+		1ULL << VIRTIO_BLK_F_DISCARD |
+		1ULL << VIRTIO_BLK_F_WRITE_ZEROES;
+
+	if (!b)
+		return -1;
+	vm_own_device(vm, b); /* freed with the VM, even on failure */
+	b->fd = -1;
+	b->read_only = d->read_only;
+	b->direct = d->direct;
+	memcpy(b->serial, d->serial, strnlen(d->serial, DISK_SERIAL_MAX));
+	vm_on_destroy(vm, blk_destroy, b);
+	if (open_image(b, d))
+		return -1;
+	if (d->read_only)
+		features |= 1ULL << VIRTIO_BLK_F_RO;
+	fill_config(b);
+	if (virtio_dev_init(&b->vp.vd, vm, &blk_ops, features, b,
+			    (uint8_t *)&b->config) ||
+	    virtio_pci_register(vm, &b->vp)) {
+		err("cannot create virtio-blk for %s", d->path);
+		return -1;
+	}
+	return 0;
+}

@@ -12,7 +12,7 @@
 #include "platform.h"
 #include "suites.h"
 
-static const int cpu_counts[] = {1, 2, 4, 254};
+static const int cpu_counts[] = { 1, 2, 4, 254 };
 #define NR_CPU_COUNTS ((int)(sizeof(cpu_counts) / sizeof(cpu_counts[0])))
 
 static uint16_t rd16(const uint8_t *p)
@@ -36,7 +36,8 @@ static uint8_t sum8(const uint8_t *p, size_t n)
 
 static void build(struct guest_mem *mem, int nr_cpus)
 {
-	struct platform_info plat = {.nr_cpus = nr_cpus, .ioapic_id = nr_cpus};
+	struct platform_info plat = { .nr_cpus = nr_cpus,
+				      .ioapic_id = nr_cpus };
 
 	ck_assert_int_eq(guest_mem_init(mem, 64 << 20), 0);
 	ck_assert_int_eq(mptable_build(mem, &plat), 0);
@@ -102,9 +103,13 @@ END_TEST
 
 struct mp_census {
 	int cpus, bsps, buses, ioapics, lint_extint, lint_nmi;
-	int irq_pin[16]; /* ISA IRQ -> IOAPIC pin, -1 if unrouted */
+	int isa_bus, pci_bus; /* MP bus IDs, -1 until seen */
+	int irq_pin[16];      /* ISA IRQ -> IOAPIC pin, -1 if unrouted */
+	int pci_ints;
+	int pci_pin[32][4]; /* PCI slot, INTx -> IOAPIC pin, -1 if none */
 	uint8_t pin_used[256];
 	uint8_t cpu_seen[256];
+	uint8_t bus_seen[256];
 };
 
 static void count_cpu(struct mp_census *m, const uint8_t *e, int nr)
@@ -120,10 +125,51 @@ static void count_cpu(struct mp_census *m, const uint8_t *e, int nr)
 	m->cpus++;
 }
 
+static void count_bus(struct mp_census *m, const uint8_t *e)
+{
+	ck_assert_uint_eq(m->bus_seen[e[1]]++, 0);
+	if (!memcmp(e + 2, "ISA   ", 6)) {
+		ck_assert_int_eq(m->isa_bus, -1);
+		m->isa_bus = e[1];
+	} else if (!memcmp(e + 2, "PCI   ", 6)) {
+		ck_assert_int_eq(m->pci_bus, -1);
+		m->pci_bus = e[1];
+	} else {
+		ck_abort_msg("bus type %.6s", (const char *)e + 2);
+	}
+	m->buses++;
+}
+
+/*
+ * PCI INTx: source bus IRQ = device << 2 | pin (0 = INTA#), level and
+ * active low (flags 0x0f), INTIN 16 + (slot + pin) % 8.
+ */
+static void count_pci_int(struct mp_census *m, const uint8_t *e, int ioapic)
+{
+	unsigned int slot = (e[5] >> 2) & 0x1f, pin = e[5] & 3;
+
+	ck_assert_uint_eq(e[1], 0);	      /* INT */
+	ck_assert_uint_eq(rd16(e + 2), 0x0f); /* active low, level */
+	ck_assert_uint_eq(e[5] & 0x80, 0);
+	ck_assert_uint_eq(e[6], ioapic);
+	ck_assert_int_eq(m->pci_pin[slot][pin], -1);
+	ck_assert_uint_eq(e[7],
+			  PCI_INTX_GSI_BASE + (slot + pin) % PCI_INTX_GSI_NR);
+	ck_assert_uint_lt(e[7], IOAPIC_NR_PINS);
+	m->pci_pin[slot][pin] = e[7];
+	m->pci_ints++;
+}
+
 static void count_ioint(struct mp_census *m, const uint8_t *e, int ioapic)
 {
-	ck_assert_uint_eq(e[1], 0); /* INT */
-	ck_assert_uint_eq(e[4], 0); /* ISA bus */
+	/* bus entries come first (sorted by type): both IDs are known */
+	if (m->pci_bus >= 0 && e[4] == m->pci_bus) {
+		count_pci_int(m, e, ioapic);
+		return;
+	}
+	ck_assert_int_eq(e[4], m->isa_bus);
+	ck_assert_uint_eq(e[1], 0);	   /* INT */
+	ck_assert_uint_eq(rd16(e + 2), 0); /* conforms to ISA: edge, high */
 	ck_assert_uint_lt(e[5], 16);
 	ck_assert_uint_eq(e[6], ioapic);
 	ck_assert_uint_lt(e[7], IOAPIC_NR_PINS);
@@ -147,6 +193,8 @@ static void census(const uint8_t *c, int nr, struct mp_census *m)
 
 	memset(m, 0, sizeof(*m));
 	memset(m->irq_pin, -1, sizeof(m->irq_pin));
+	memset(m->pci_pin, -1, sizeof(m->pci_pin));
+	m->isa_bus = m->pci_bus = -1;
 	for (int i = 0; i < count; i++) {
 		const uint8_t *e = c + off;
 
@@ -159,24 +207,16 @@ static void census(const uint8_t *c, int nr, struct mp_census *m)
 			count_cpu(m, e, nr);
 			off += 20;
 			continue;
-		case 1:
-			ck_assert_mem_eq(e + 2, "ISA   ", 6);
-			m->buses++;
-			break;
+		case 1: count_bus(m, e); break;
 		case 2:
 			ck_assert_uint_eq(e[1], nr);
 			ck_assert_uint_eq(e[3] & 1, 1);
 			ck_assert_uint_eq(rd32(e + 4), IOAPIC_ADDR);
 			m->ioapics++;
 			break;
-		case 3:
-			count_ioint(m, e, nr);
-			break;
-		case 4:
-			count_lint(m, e);
-			break;
-		default:
-			ck_abort_msg("bad entry type %u", e[0]);
+		case 3: count_ioint(m, e, nr); break;
+		case 4: count_lint(m, e); break;
+		default: ck_abort_msg("bad entry type %u", e[0]);
 		}
 		off += 8;
 	}
@@ -193,7 +233,10 @@ START_TEST(config_table_describes_the_machine)
 	census(config_table(&mem), nr, &m);
 	ck_assert_int_eq(m.cpus, nr);
 	ck_assert_int_eq(m.bsps, 1);
-	ck_assert_int_eq(m.buses, 1);
+	ck_assert_int_eq(m.buses, 2);
+	/* Linux matches a PCI device's bus number with the MP bus ID */
+	ck_assert_int_eq(m.pci_bus, 0);
+	ck_assert_int_eq(m.isa_bus, 1); /* IDs go up from 0 */
 	ck_assert_int_eq(m.ioapics, 1);
 	ck_assert_int_eq(m.lint_extint, 1);
 	ck_assert_int_eq(m.lint_nmi, 1);
@@ -202,6 +245,11 @@ START_TEST(config_table_describes_the_machine)
 		if (irq != 2) /* the cascade; its pin is the PIT's */
 			ck_assert_int_eq(m.irq_pin[irq], irq);
 	ck_assert_int_eq(m.irq_pin[SERIAL_COM1_IRQ], SERIAL_COM1_IRQ);
+	/* every slot and pin; count_pci_int() checked each INTIN */
+	ck_assert_int_eq(m.pci_ints, 32 * 4);
+	for (int slot = 0; slot < 32; slot++)
+		for (int pin = 0; pin < 4; pin++)
+			ck_assert_int_ge(m.pci_pin[slot][pin], 16);
 	guest_mem_destroy(&mem);
 }
 END_TEST
@@ -209,10 +257,10 @@ END_TEST
 START_TEST(impossible_platforms_are_refused)
 {
 	static const struct platform_info bad[] = {
-		{.nr_cpus = 0, .ioapic_id = 0},
-		{.nr_cpus = -3, .ioapic_id = 1},
-		{.nr_cpus = 255, .ioapic_id = 255},
-		{.nr_cpus = 2, .ioapic_id = 0}, /* collides with CPU 0 */
+		{ .nr_cpus = 0, .ioapic_id = 0 },
+		{ .nr_cpus = -3, .ioapic_id = 1 },
+		{ .nr_cpus = 255, .ioapic_id = 255 },
+		{ .nr_cpus = 2, .ioapic_id = 0 }, /* collides with CPU 0 */
 	};
 	struct guest_mem mem;
 	uint64_t mpf;
@@ -227,7 +275,7 @@ END_TEST
 
 START_TEST(small_ram_is_refused)
 {
-	struct platform_info plat = {.nr_cpus = 2, .ioapic_id = 2};
+	struct platform_info plat = { .nr_cpus = 2, .ioapic_id = 2 };
 	struct guest_mem mem;
 
 	/* 512 KiB: 0xf0000 is past the end of RAM */
@@ -239,7 +287,7 @@ END_TEST
 
 START_TEST(acpi_and_mp_tables_coexist)
 {
-	struct platform_info plat = {.nr_cpus = 254, .ioapic_id = 254};
+	struct platform_info plat = { .nr_cpus = 254, .ioapic_id = 254 };
 	struct guest_mem mem;
 	struct mp_census m;
 	uint64_t rsdp;
@@ -252,6 +300,7 @@ START_TEST(acpi_and_mp_tables_coexist)
 	ck_assert_int_eq(mptable_build(&mem, &plat), 0);
 	census(config_table(&mem), plat.nr_cpus, &m);
 	ck_assert_int_eq(m.cpus, plat.nr_cpus);
+	ck_assert_int_eq(m.pci_ints, 128);
 	r = gpa_ptr(&mem, rsdp, 36);
 	ck_assert_mem_eq(r, "RSD PTR ", 8);
 	ck_assert_uint_eq(sum8(r, 36), 0);

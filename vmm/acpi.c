@@ -6,15 +6,18 @@
  * Layout, offsets from ACPI_TABLES_ADDR (16-byte aligned, FACS 64):
  *
  *   0x000  RSDP   36 bytes, revision 2
- *   0x030  RSDT   36 + 4 * 2 (FADT, MADT)
- *   0x060  XSDT   36 + 8 * 2 (the same two, 64-bit)
+ *   0x030  RSDT   36 + 4 * 3 (FADT, MADT, MCFG)
+ *   0x060  XSDT   36 + 8 * 3 (the same three, 64-bit)
  *   0x0a0  FADT   276 bytes, revision 6.4
  *   0x1c0  FACS   64 bytes
- *   0x200  MADT   44 + 8 * nr_cpus + 12 + 2 * 10 + 6
- *   ...    DSDT   36 + AML (21 bytes now); last, so that it may grow
+ *   0x200  MCFG   44 + 16 (one ECAM allocation: segment 0, bus 0)
+ *   0x240  MADT   44 + 8 * nr_cpus + 12 + 2 * 10 + 6
+ *   ...    DSDT   36 + AML (about 2 KiB: \_SB.PCI0, \_SB.MRES, \_S5);
+ *                 last, so that it may grow
  *
  * With 254 CPUs, the most 8-bit xAPIC IDs allow (see plat_valid()), the
- * MADT is 2114 bytes and the DSDT ends at 0xa89: ACPI_TABLES_MAX is 64 KiB.
+ * MADT is 2114 bytes and the DSDT starts at 0xa90: the whole set stays
+ * well inside ACPI_TABLES_MAX (64 KiB).
  */
 #include <stdbool.h>
 #include <stdlib.h>
@@ -203,6 +206,35 @@ struct madt_lapic_nmi {
 	uint8_t lint;
 } __attribute__((packed));
 
+/*
+ * PCI Express memory-mapped configuration space (PCI Firmware spec 3.x,
+ * MCFG): the header, 8 reserved bytes, then one allocation per range of
+ * buses.  ECAM gives each bus 1 MiB (32 devices x 8 functions x 4 KiB).
+ */
+struct acpi_mcfg {
+	struct acpi_header h;
+	uint8_t reserved[8];
+} __attribute__((packed));
+
+struct mcfg_alloc {
+	uint64_t base;
+	uint16_t segment;
+	uint8_t start_bus;
+	uint8_t end_bus;
+	uint32_t reserved;
+} __attribute__((packed));
+
+/* PCI configuration mechanism #1 decodes 0xcf8-0xcff (0xcf9: reset) */
+#define PCI_CONFIG_PORTS 8
+
+#define ECAM_BUS_SIZE  0x100000ULL
+#define PCI_ECAM_BUSES (PCI_ECAM_SIZE / ECAM_BUS_SIZE)
+_Static_assert(PCI_ECAM_BUSES >= 1 && PCI_ECAM_BUSES <= 256 &&
+		       PCI_ECAM_SIZE % ECAM_BUS_SIZE == 0,
+	       "ECAM covers whole buses");
+_Static_assert(PCI_INTX_GSI_BASE + PCI_INTX_GSI_NR <= IOAPIC_NR_PINS,
+	       "PCI INTx GSIs are IOAPIC pins");
+
 #define MADT_TYPE_LAPIC	    0
 #define MADT_TYPE_IOAPIC    1
 #define MADT_TYPE_ISO	    2
@@ -221,9 +253,11 @@ _Static_assert(sizeof(struct acpi_facs) == 64, "FACS size");
 _Static_assert(sizeof(struct acpi_madt) == 44, "MADT size");
 _Static_assert(sizeof(struct madt_iso) == 10, "MADT ISO size");
 _Static_assert(sizeof(struct madt_lapic_nmi) == 6, "MADT NMI size");
+_Static_assert(sizeof(struct acpi_mcfg) == 44, "MCFG size");
+_Static_assert(sizeof(struct mcfg_alloc) == 16, "MCFG allocation size");
 
 /* Tables listed in the RSDT/XSDT; the FACS and DSDT hang off the FADT. */
-enum { SDT_FADT, SDT_MADT, SDT_NR };
+enum { SDT_FADT, SDT_MADT, SDT_MCFG, SDT_NR };
 
 /* Bump allocator over the host copy of the ACPI region. */
 struct acpi_buf {
@@ -296,6 +330,7 @@ struct aml {
 #define AML_DWORD_PREFIX      0x0c
 #define AML_QWORD_PREFIX      0x0e
 #define AML_SCOPE_OP	      0x10
+#define AML_BUFFER_OP	      0x11
 #define AML_PACKAGE_OP	      0x12
 #define AML_DUAL_NAME_PREFIX  0x2e
 #define AML_MULTI_NAME_PREFIX 0x2f
@@ -428,12 +463,290 @@ static void aml_close(struct aml *a, size_t mark)
 	a->len += n;
 }
 
-/* Scope (\_SB) { }: where devices go (a PCI root bridge, later). */
-static void dsdt_sb_scope(struct aml *a)
+/* Name (NAME, Integer), in the smallest encoding. */
+static void aml_name_integer(struct aml *a, const char *name, uint64_t v)
+{
+	aml_byte(a, AML_NAME_OP);
+	aml_namestring(a, name);
+	aml_integer(a, v);
+}
+
+static int hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/*
+ * EISAID ("PNP0A08"): a 32-bit compressed EISA ID (ACPI 6.4, 6.1.5).  The
+ * three letters take 5 bits each ('A' = 1) in the first two bytes, most
+ * significant first; the four hex digits fill the last two bytes, high
+ * nibble first.  "PNP0A08" is 0x080ad041: bytes 41 d0 0a 08.
+ */
+static void aml_name_eisaid(struct aml *a, const char *name, const char *id)
+{
+	uint32_t v = 0;
+
+	if (strlen(id) != 7) {
+		a->err = true;
+		return;
+	}
+	for (int i = 0; i < 3; i++) {
+		if (id[i] < 'A' || id[i] > 'Z')
+			a->err = true;
+	}
+	for (int i = 3; i < 7; i++) {
+		if (hex_digit(id[i]) < 0)
+			a->err = true;
+	}
+	if (a->err)
+		return;
+	/* letters: byte 0 = L0 << 2 | L1 >> 3, byte 1 = L1 << 5 | L2 */
+	v |= (uint32_t)(((id[0] - 0x40) << 2) | ((id[1] - 0x40) >> 3));
+	v |= (uint32_t)((((id[1] - 0x40) & 0x7) << 5) | (id[2] - 0x40)) << 8;
+	v |= (uint32_t)(hex_digit(id[3]) << 4 | hex_digit(id[4])) << 16;
+	v |= (uint32_t)(hex_digit(id[5]) << 4 | hex_digit(id[6])) << 24;
+	aml_name_integer(a, name, v);
+}
+
+/* Name (NAME, Buffer () { bytes }): BufferOp PkgLength BufferSize bytes */
+static void aml_name_buffer(struct aml *a, const char *name, const void *buf,
+			    size_t len)
+{
+	size_t mark;
+
+	aml_byte(a, AML_NAME_OP);
+	aml_namestring(a, name);
+	mark = aml_open(a, AML_BUFFER_OP);
+	aml_integer(a, len);
+	aml_bytes(a, buf, len);
+	aml_close(a, mark);
+}
+
+/*
+ * Resource templates (ACPI 6.4, 6.4): the byte stream a _CRS Buffer
+ * holds.  Small items have a one-byte tag (bit 7 clear, name in bits 6:3,
+ * length in bits 2:0); large items a tag byte (bit 7 set, name in bits
+ * 6:0) and a 16-bit length of what follows.  All fields little-endian.
+ */
+#define RES_TMPL_MAX 160
+
+struct res_tmpl {
+	uint8_t data[RES_TMPL_MAX];
+	size_t len;
+	bool err;
+};
+
+static void rt_le(struct res_tmpl *r, uint64_t v, size_t n)
+{
+	if (r->err || n > sizeof(r->data) - r->len) {
+		r->err = true;
+		return;
+	}
+	for (size_t i = 0; i < n; i++)
+		r->data[r->len++] = v >> (8 * i);
+}
+
+#define RES_IO_PORT	0x47 /* small item 0x08, length 7 */
+#define RES_END_TAG	0x79 /* small item 0x0f, length 1 */
+#define RES_MEM32_FIXED 0x86
+#define RES_DWORD_SPACE 0x87
+#define RES_WORD_SPACE	0x88
+#define RES_QWORD_SPACE 0x8a
+/* Address space descriptors: resource type, general and type flags */
+#define RES_TYPE_MEM	0
+#define RES_TYPE_IO	1
+#define RES_TYPE_BUS	2
+#define RES_MIN_FIXED	(1u << 2)
+#define RES_MAX_FIXED	(1u << 3)
+#define RES_IO_ENTIRE	0x03 /* _RNG: ISA and non-ISA ranges */
+#define RES_MEM_RW	0x01 /* _RW; _MEM 0: non-cacheable */
+#define RES_IO_DECODE16 0x01
+
+/*
+ * Word (width 2), DWord (4) or QWord (8) Address Space Descriptor for a
+ * window the bridge produces for its children:
+ *   tag, length (3 + 5 * width), resource type, general flags, type
+ *   flags, then _GRA, _MIN, _MAX, _TRA, _LEN, each width bytes.
+ * General flags: bit 0 clear = producer, bit 1 clear = positive decode,
+ * _MIF and _MAF set.  A fixed-size, fixed-location window must have
+ * _GRA 0 and _LEN = _MAX - _MIN + 1; _TRA 0: no translation.
+ */
+static void rt_addr_space(struct res_tmpl *r, size_t width, uint8_t type,
+			  uint8_t type_flags, uint64_t min, uint64_t max)
+{
+	static const uint8_t tag[9] = { [2] = RES_WORD_SPACE,
+					[4] = RES_DWORD_SPACE,
+					[8] = RES_QWORD_SPACE };
+
+	rt_le(r, tag[width], 1);
+	rt_le(r, 3 + 5 * width, 2);
+	rt_le(r, type, 1);
+	rt_le(r, RES_MIN_FIXED | RES_MAX_FIXED, 1);
+	rt_le(r, type_flags, 1);
+	rt_le(r, 0, width);		/* _GRA */
+	rt_le(r, min, width);		/* _MIN */
+	rt_le(r, max, width);		/* _MAX */
+	rt_le(r, 0, width);		/* _TRA */
+	rt_le(r, max - min + 1, width); /* _LEN */
+}
+
+/*
+ * I/O Port Descriptor: tag 0x47, information (bit 0: 16-bit decode),
+ * _MIN, _MAX (16 bits each), _ALN, _LEN (one byte each).
+ */
+static void rt_io_port(struct res_tmpl *r, uint16_t base, uint8_t len)
+{
+	rt_le(r, RES_IO_PORT, 1);
+	rt_le(r, RES_IO_DECODE16, 1);
+	rt_le(r, base, 2);
+	rt_le(r, base, 2);
+	rt_le(r, 1, 1);
+	rt_le(r, len, 1);
+}
+
+/*
+ * 32-Bit Fixed Memory Range Descriptor: tag 0x86, length 9, information
+ * (bit 0: read/write), base, length.
+ */
+static void rt_mem32_fixed(struct res_tmpl *r, uint32_t base, uint32_t len)
+{
+	rt_le(r, RES_MEM32_FIXED, 1);
+	rt_le(r, 9, 2);
+	rt_le(r, RES_MEM_RW, 1);
+	rt_le(r, base, 4);
+	rt_le(r, len, 4);
+}
+
+/* End Tag: 0x79, then a checksum byte; 0 means "treat as valid". */
+static void rt_end(struct res_tmpl *r)
+{
+	rt_le(r, RES_END_TAG, 1);
+	rt_le(r, 0, 1);
+}
+
+static void aml_name_res_tmpl(struct aml *a, const char *name,
+			      const struct res_tmpl *r)
+{
+	if (r->err) {
+		a->err = true;
+		return;
+	}
+	aml_name_buffer(a, name, r->data, r->len);
+}
+
+/*
+ * What the host bridge decodes (PCI Firmware spec 3.x, 4.1.2; ACPI 6.4,
+ * 6.4.3.5): bus numbers 0-255; all I/O ports but the configuration
+ * mechanism's 0xcf8-0xcff, which it consumes itself (listed as a plain
+ * I/O port descriptor; Linux drops exactly that range from the windows);
+ * the 32-bit memory window and, if there is one, the 64-bit window.
+ */
+static void pci0_crs(struct res_tmpl *r, const struct platform_info *plat)
+{
+	rt_addr_space(r, 2, RES_TYPE_BUS, 0, 0x00, 0xff);
+	rt_io_port(r, PCI_CONFIG_ADDR_PORT, PCI_CONFIG_PORTS);
+	rt_addr_space(r, 2, RES_TYPE_IO, RES_IO_ENTIRE, 0x0000,
+		      PCI_CONFIG_ADDR_PORT - 1);
+	rt_addr_space(r, 2, RES_TYPE_IO, RES_IO_ENTIRE,
+		      PCI_CONFIG_ADDR_PORT + PCI_CONFIG_PORTS, 0xffff);
+	rt_addr_space(r, 4, RES_TYPE_MEM, RES_MEM_RW, PCI_MMIO32_START,
+		      PCI_MMIO32_END - 1);
+	if (plat->pci_mmio64_size)
+		rt_addr_space(
+			r, 8, RES_TYPE_MEM, RES_MEM_RW, plat->pci_mmio64_start,
+			plat->pci_mmio64_start + plat->pci_mmio64_size - 1);
+	rt_end(r);
+}
+
+/* PCI INTx routing: slot S pin P (0 = INTA) raises GSI 16 + (S + P) % 8. */
+static uint32_t pci_intx_gsi(unsigned int slot, unsigned int pin)
+{
+	return PCI_INTX_GSI_BASE + (slot + pin) % PCI_INTX_GSI_NR;
+}
+
+#define PCI_SLOTS    32
+#define PCI_INT_PINS 4
+
+/*
+ * Name (_PRT, Package () { Package () { 0xSSSSFFFF, pin, Zero, GSI }, ...
+ * }) (ACPI 6.4, 6.2.13): one entry per slot and pin; the address's
+ * function 0xffff means "any function", and Source Zero makes the last
+ * element a GSI (level-triggered, active-low).  128 entries, ~1.6 KiB.
+ */
+static void pci0_prt(struct aml *a)
+{
+	size_t prt, entry;
+
+	aml_byte(a, AML_NAME_OP);
+	aml_namestring(a, "_PRT");
+	prt = aml_open(a, AML_PACKAGE_OP);
+	aml_byte(a, PCI_SLOTS * PCI_INT_PINS); /* NumElements */
+	for (unsigned int slot = 0; slot < PCI_SLOTS; slot++) {
+		for (unsigned int pin = 0; pin < PCI_INT_PINS; pin++) {
+			entry = aml_open(a, AML_PACKAGE_OP);
+			aml_byte(a, 4);
+			aml_integer(a, (uint64_t)slot << 16 | 0xffff);
+			aml_integer(a, pin);
+			aml_integer(a, 0); /* Source: none, GSI below */
+			aml_integer(a, pci_intx_gsi(slot, pin));
+			aml_close(a, entry);
+		}
+	}
+	aml_close(a, prt);
+}
+
+/*
+ * Device (PCI0): the PCI Express root bridge for segment 0, bus 0 (its
+ * ECAM is in the MCFG; no _OSC, so the OS leaves native PCIe hotplug,
+ * AER, PME and ASPM alone).  No _ADR: ACPI 6.4, 6.1 wants either _HID
+ * or _ADR in a device, not both.
+ */
+static void dsdt_pci0(struct aml *a, const struct platform_info *plat)
+{
+	struct res_tmpl crs = { .len = 0 };
+	size_t dev = aml_open(a, AML_DEVICE_OP);
+
+	aml_namestring(a, "PCI0");
+	aml_name_eisaid(a, "_HID", "PNP0A08");
+	aml_name_eisaid(a, "_CID", "PNP0A03");
+	aml_name_integer(a, "_UID", 0);
+	aml_name_integer(a, "_SEG", 0);
+	aml_name_integer(a, "_BBN", 0);
+	pci0_crs(&crs, plat);
+	aml_name_res_tmpl(a, "_CRS", &crs);
+	pci0_prt(a);
+	aml_close(a, dev);
+}
+
+/*
+ * Device (MRES): motherboard resources.  Linux uses the MCFG's ECAM only
+ * if it is reserved in the e820 map or by a PNP0C01/PNP0C02 _CRS.
+ */
+static void dsdt_mres(struct aml *a)
+{
+	struct res_tmpl crs = { .len = 0 };
+	size_t dev = aml_open(a, AML_DEVICE_OP);
+
+	aml_namestring(a, "MRES");
+	aml_name_eisaid(a, "_HID", "PNP0C02");
+	rt_mem32_fixed(&crs, PCI_ECAM_BASE, PCI_ECAM_SIZE);
+	rt_end(&crs);
+	aml_name_res_tmpl(a, "_CRS", &crs);
+	aml_close(a, dev);
+}
+
+/* Scope (\_SB) { Device (PCI0) {...} Device (MRES) {...} } */
+static void dsdt_sb_scope(struct aml *a, const struct platform_info *plat)
 {
 	size_t scope = aml_open(a, AML_SCOPE_OP);
 
 	aml_namestring(a, "\\_SB");
+	dsdt_pci0(a, plat);
+	dsdt_mres(a);
 	aml_close(a, scope);
 }
 
@@ -461,7 +774,8 @@ static void dsdt_s5(struct aml *a)
 }
 
 /* The DSDT goes last in the region: its AML may use all that is left. */
-static int build_dsdt(struct acpi_buf *b, uint32_t *gpa)
+static int build_dsdt(struct acpi_buf *b, const struct platform_info *plat,
+		      uint32_t *gpa)
 {
 	struct acpi_header *h = acpi_alloc(b, sizeof(*h), 16, gpa);
 	struct aml a;
@@ -470,7 +784,7 @@ static int build_dsdt(struct acpi_buf *b, uint32_t *gpa)
 		return -1;
 	a = (struct aml){ .data = (uint8_t *)(h + 1),
 			  .cap = ACPI_TABLES_MAX - b->used };
-	dsdt_sb_scope(&a);
+	dsdt_sb_scope(&a, plat);
 	dsdt_s5(&a);
 	if (a.err)
 		return -1;
@@ -479,6 +793,19 @@ static int build_dsdt(struct acpi_buf *b, uint32_t *gpa)
 	acpi_header_init(h, "DSDT", sizeof(*h) + a.len, 2);
 	acpi_header_seal(h);
 	return 0;
+}
+
+/* One allocation: ECAM for segment 0, buses 0..PCI_ECAM_BUSES-1. */
+static void build_mcfg(struct acpi_mcfg *m)
+{
+	struct mcfg_alloc *e = (struct mcfg_alloc *)(m + 1);
+
+	acpi_header_init(&m->h, "MCFG", sizeof(*m) + sizeof(*e), 1);
+	*e = (struct mcfg_alloc){ .base = PCI_ECAM_BASE,
+				  .segment = 0,
+				  .start_bus = 0,
+				  .end_bus = PCI_ECAM_BUSES - 1 };
+	acpi_header_seal(&m->h);
 }
 
 static void build_facs(struct acpi_facs *f)
@@ -630,6 +957,11 @@ static void build_rsdp(struct acpi_rsdp *r, uint32_t rsdt, uint32_t xsdt)
  */
 static bool plat_valid(const struct platform_info *plat)
 {
+	uint64_t start = plat->pci_mmio64_start, size = plat->pci_mmio64_size;
+
+	/* a 64-bit window lies above 4 GiB and does not wrap */
+	if (size && (start < MMIO_HOLE_END || start + size - 1 < start))
+		return false;
 	return plat->nr_cpus >= 1 && plat->ioapic_id >= plat->nr_cpus &&
 	       plat->ioapic_id != 0xff;
 }
@@ -641,6 +973,7 @@ struct acpi_layout {
 	struct acpi_fadt *fadt;
 	struct acpi_facs *facs;
 	struct acpi_madt *madt;
+	struct acpi_mcfg *mcfg;
 	uint32_t rsdp_gpa, rsdt_gpa, xsdt_gpa, facs_gpa, dsdt_gpa;
 	uint32_t sdt_gpa[SDT_NR];
 };
@@ -659,12 +992,14 @@ static int acpi_place(struct acpi_buf *b, const struct platform_info *plat,
 		acpi_alloc(b, sizeof(*l->xsdt) + 8 * SDT_NR, 16, &l->xsdt_gpa);
 	l->fadt = acpi_alloc(b, sizeof(*l->fadt), 16, &l->sdt_gpa[SDT_FADT]);
 	l->facs = acpi_alloc(b, sizeof(*l->facs), 64, &l->facs_gpa);
+	l->mcfg = acpi_alloc(b, sizeof(*l->mcfg) + sizeof(struct mcfg_alloc),
+			     16, &l->sdt_gpa[SDT_MCFG]);
 	l->madt = acpi_alloc(b, madt_size(plat->nr_cpus), 16,
 			     &l->sdt_gpa[SDT_MADT]);
 	if (!l->rsdp || !l->rsdt || !l->xsdt || !l->fadt || !l->facs ||
-	    !l->madt)
+	    !l->mcfg || !l->madt)
 		return -1;
-	return build_dsdt(b, &l->dsdt_gpa);
+	return build_dsdt(b, plat, &l->dsdt_gpa);
 }
 
 int acpi_tables_build(const struct guest_mem *mem,
@@ -680,6 +1015,7 @@ int acpi_tables_build(const struct guest_mem *mem,
 		goto out;
 	build_facs(l.facs);
 	build_madt(l.madt, plat);
+	build_mcfg(l.mcfg);
 	build_fadt(l.fadt, l.dsdt_gpa, l.facs_gpa);
 	build_rsdt_xsdt(l.rsdt, l.xsdt, l.sdt_gpa);
 	build_rsdp(l.rsdp, l.rsdt_gpa, l.xsdt_gpa);

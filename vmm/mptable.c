@@ -8,9 +8,16 @@
  *   +0x00  MP floating pointer structure, 16 bytes
  *   +0x10  MP configuration table header, 44 bytes, then the entries,
  *          sorted by type as the spec requires:
- *            nr_cpus processors (20 bytes each), one ISA bus, one IOAPIC,
- *            15 I/O interrupts (ISA IRQs 0-15 but 2), 2 local interrupts
- *          (8 bytes each).
+ *            nr_cpus processors (20 bytes each), then 8 bytes each: two
+ *            buses (PCI, ISA), one IOAPIC, 15 ISA I/O interrupts (IRQs
+ *            0-15 but 2), 128 PCI I/O interrupts (32 slots x INTA-D), 2
+ *            local interrupts.  With 254 CPUs: 16 + 44 + 5080 + 148 * 8
+ *            = 6324 bytes.
+ *
+ * Bus IDs: the spec numbers buses from 0; an OS matches a PCI device's
+ * bus number against the MP bus ID of its interrupt entries (Linux does
+ * so in IO_APIC_get_PCI_irq_vector()), so PCI bus 0 must be MP bus 0 and
+ * ISA takes the next ID, 1.
  */
 #include <stdbool.h>
 #include <stdlib.h>
@@ -101,9 +108,16 @@ _Static_assert(sizeof(struct mpc_intsrc) == 8, "MP interrupt entry size");
 #define MP_INT_NMI	  1
 #define MP_INT_EXTINT	  3
 #define MP_IRQ_CONFORMS	  0 /* polarity and trigger as the bus says */
+/* I/O interrupt flags: polarity bits 1:0, trigger mode bits 3:2 */
+#define MP_IRQ_ACTIVE_LOW (3u << 0)
+#define MP_IRQ_LEVEL	  (3u << 2)
 #define MP_ALL_LAPICS	  0xff
-#define MP_ISA_BUS	  0
+#define MP_PCI_BUS	  0 /* == PCI bus number 0 */
+#define MP_ISA_BUS	  1
+#define MP_NR_BUSES	  2
 #define MP_NR_ISA_IRQS	  16
+#define MP_PCI_SLOTS	  32
+#define MP_PCI_PINS	  4 /* INTA#..INTD# */
 
 #define MP_LAPIC_VERSION  0x14
 #define MP_IOAPIC_VERSION 0x11
@@ -113,13 +127,17 @@ _Static_assert(sizeof(struct mpc_intsrc) == 8, "MP interrupt entry size");
 	((1u << 0) | (1u << 4) | (1u << 5) | (1u << 8) | (1u << 9))
 
 /* IRQ 2 is the 8259 cascade: its pin 2 belongs to the PIT (IRQ 0). */
-#define MP_NR_IOINTS (MP_NR_ISA_IRQS - 1)
+#define MP_NR_IOINTS (MP_NR_ISA_IRQS - 1 + MP_PCI_SLOTS * MP_PCI_PINS)
 #define MP_NR_LINTS  2
+
+_Static_assert(PCI_INTX_GSI_BASE + PCI_INTX_GSI_NR <= IOAPIC_NR_PINS,
+	       "PCI INTx GSIs are IOAPIC pins");
 
 static size_t mpc_size(int nr_cpus)
 {
 	return sizeof(struct mpc_header) + nr_cpus * sizeof(struct mpc_cpu) +
-	       sizeof(struct mpc_bus) + sizeof(struct mpc_ioapic) +
+	       MP_NR_BUSES * sizeof(struct mpc_bus) +
+	       sizeof(struct mpc_ioapic) +
 	       (MP_NR_IOINTS + MP_NR_LINTS) * sizeof(struct mpc_intsrc);
 }
 
@@ -137,30 +155,64 @@ static uint8_t *mpc_cpus(uint8_t *p, int nr_cpus)
 	return p;
 }
 
-static uint8_t *mpc_intsrc(uint8_t *p, uint8_t type, uint8_t irq_type,
-			   uint8_t src_irq, uint8_t dst_apic, uint8_t dst_pin)
+static uint8_t *mpc_intsrc(uint8_t *p, const struct mpc_intsrc *e)
 {
-	*(struct mpc_intsrc *)p = (struct mpc_intsrc){
-		.type = type,
-		.irq_type = irq_type,
-		.flags = MP_IRQ_CONFORMS,
-		.src_bus = MP_ISA_BUS,
-		.src_irq = src_irq,
-		.dst_apic = dst_apic,
-		.dst_pin = dst_pin,
-	};
-	return p + sizeof(struct mpc_intsrc);
+	memcpy(p, e, sizeof(*e));
+	return p + sizeof(*e);
 }
 
-/* ISA bus, the IOAPIC and the interrupt routing, after the processors. */
-static uint8_t *mpc_platform(uint8_t *p, uint8_t ioapic_id)
+/* ISA IRQs: edge, active high, as the ISA bus defines them ("conforms"). */
+static uint8_t *mpc_isa_int(uint8_t *p, uint8_t type, uint8_t irq_type,
+			    uint8_t src_irq, uint8_t dst_apic, uint8_t dst_pin)
+{
+	return mpc_intsrc(p, &(struct mpc_intsrc){ .type = type,
+						   .irq_type = irq_type,
+						   .flags = MP_IRQ_CONFORMS,
+						   .src_bus = MP_ISA_BUS,
+						   .src_irq = src_irq,
+						   .dst_apic = dst_apic,
+						   .dst_pin = dst_pin });
+}
+
+/*
+ * PCI INTx: the source bus IRQ is the device number in bits 6:2 and the
+ * pin (0 = INTA#) in bits 1:0; slot S pin P raises GSI 16 + (S + P) % 8,
+ * which is the IOAPIC's INTIN (its GSI base is 0).  Level, active low.
+ */
+static uint8_t *mpc_pci_ints(uint8_t *p, uint8_t ioapic_id)
+{
+	struct mpc_intsrc e = { .type = MP_ENTRY_IOINT,
+				.irq_type = MP_INT_INT,
+				.flags = MP_IRQ_ACTIVE_LOW | MP_IRQ_LEVEL,
+				.src_bus = MP_PCI_BUS,
+				.dst_apic = ioapic_id };
+
+	for (unsigned int slot = 0; slot < MP_PCI_SLOTS; slot++) {
+		for (unsigned int pin = 0; pin < MP_PCI_PINS; pin++) {
+			e.src_irq = slot << 2 | pin;
+			e.dst_pin = PCI_INTX_GSI_BASE +
+				    (slot + pin) % PCI_INTX_GSI_NR;
+			p = mpc_intsrc(p, &e);
+		}
+	}
+	return p;
+}
+
+static uint8_t *mpc_bus(uint8_t *p, uint8_t id, const char *type)
 {
 	struct mpc_bus *bus = (struct mpc_bus *)p;
 
 	bus->type = MP_ENTRY_BUS;
-	bus->bus_id = MP_ISA_BUS;
-	memcpy(bus->bus_type, "ISA   ", 6);
-	p += sizeof(*bus);
+	bus->bus_id = id;
+	memcpy(bus->bus_type, type, 6);
+	return p + sizeof(*bus);
+}
+
+/* Buses, the IOAPIC and the interrupt routing, after the processors. */
+static uint8_t *mpc_platform(uint8_t *p, uint8_t ioapic_id)
+{
+	p = mpc_bus(p, MP_PCI_BUS, "PCI   ");
+	p = mpc_bus(p, MP_ISA_BUS, "ISA   ");
 	*(struct mpc_ioapic *)p = (struct mpc_ioapic){
 		.type = MP_ENTRY_IOAPIC,
 		.id = ioapic_id,
@@ -172,11 +224,12 @@ static uint8_t *mpc_platform(uint8_t *p, uint8_t ioapic_id)
 	/* ISA IRQ n on INTIN n, but the PIT (IRQ 0) on INTIN 2. */
 	for (int irq = 0; irq < MP_NR_ISA_IRQS; irq++)
 		if (irq != 2)
-			p = mpc_intsrc(p, MP_ENTRY_IOINT, MP_INT_INT, irq,
-				       ioapic_id, irq ? irq : 2);
+			p = mpc_isa_int(p, MP_ENTRY_IOINT, MP_INT_INT, irq,
+					ioapic_id, irq ? irq : 2);
+	p = mpc_pci_ints(p, ioapic_id);
 	/* Virtual wire: the 8259 on LINT0, NMI on LINT1, every CPU. */
-	p = mpc_intsrc(p, MP_ENTRY_LINT, MP_INT_EXTINT, 0, MP_ALL_LAPICS, 0);
-	return mpc_intsrc(p, MP_ENTRY_LINT, MP_INT_NMI, 0, MP_ALL_LAPICS, 1);
+	p = mpc_isa_int(p, MP_ENTRY_LINT, MP_INT_EXTINT, 0, MP_ALL_LAPICS, 0);
+	return mpc_isa_int(p, MP_ENTRY_LINT, MP_INT_NMI, 0, MP_ALL_LAPICS, 1);
 }
 
 static void mpc_build(struct mpc_header *h, const struct platform_info *plat)
@@ -188,7 +241,8 @@ static void mpc_build(struct mpc_header *h, const struct platform_info *plat)
 	h->spec_rev = MP_SPEC_REV;
 	memcpy(h->oem_id, "KVMINI  ", 8);
 	memcpy(h->product_id, "KVMINI VM   ", 12);
-	h->entry_count = plat->nr_cpus + 2 + MP_NR_IOINTS + MP_NR_LINTS;
+	h->entry_count =
+		plat->nr_cpus + MP_NR_BUSES + 1 + MP_NR_IOINTS + MP_NR_LINTS;
 	h->lapic_addr = LAPIC_ADDR;
 	mpc_platform(mpc_cpus((uint8_t *)(h + 1), plat->nr_cpus),
 		     plat->ioapic_id);

@@ -77,5 +77,38 @@ expect not-a-kvm-device 1 'not a usable KVM device' env KVMINI_KVM_DEVICE=/dev/n
 REPORT=1 expect check-no-kvm 1 'does not exist' env KVMINI_KVM_DEVICE="$work/nope" "$kvmini" check
 expect check-args 2 'takes no arguments' "$kvmini" check extra
 
+# disks
+"$kvmini" img create "$work/disk.img" 1M >/dev/null
+expect disk-missing 1 'cannot open disk .*/nope' "$kvmini" run --kernel "$k" --mem 16M --disk "$work/nope"
+expect disk-bad-option 2 "unknown or bad option 'bogus'" "$kvmini" run --kernel "$k" --disk "$work/disk.img,bogus"
+expect disk-no-path 2 '--disk needs PATH' "$kvmini" run --kernel "$k" --disk ,ro
+expect disk-serial-too-long 2 'bad option' "$kvmini" run --kernel "$k" --disk "$work/disk.img,serial=123456789012345678901"
+expect disk-directory 1 'Is a directory' "$kvmini" run --kernel "$k" --mem 16M --disk "$work/dir"
+expect disk-empty 1 'smaller than one 512-byte sector' "$kvmini" run --kernel "$k" --mem 16M --disk "$work/empty"
+expect img-exists 1 'never overwrites' "$kvmini" img create "$work/disk.img" 1M
+expect img-bad-size 2 'invalid size' "$kvmini" img create "$work/new.img" lots
+expect img-zero-size 2 'non-zero multiple of 512' "$kvmini" img create "$work/new.img" 0
+expect img-usage 2 'usage: kvmini img' "$kvmini" img frob
+expect img-info 0 'virtual size: 1.0 MiB \(1048576 bytes\)' "$kvmini" img info "$work/disk.img"
+
+# A second kvmini cannot open an image another one holds read-write.
+if [ -r /dev/kvm ]; then
+	mkfifo "$work/hold.in"
+	"$kvmini" run --kernel "$guests/uart_echo.elf" --mem 16M \
+		--disk "$work/disk.img" <"$work/hold.in" >"$work/hold.out" 2>&1 &
+	holder=$!
+	exec 8>"$work/hold.in"
+	for _ in $(seq 50); do
+		grep -q 'echo ready' "$work/hold.out" && break
+		sleep 0.1
+	done
+	expect disk-locked 1 'in use by another process' "$kvmini" run --kernel "$k" --mem 16M --disk "$work/disk.img"
+	expect disk-locked-ro 1 'in use by another process' "$kvmini" run --kernel "$k" --mem 16M --disk "$work/disk.img,ro"
+	echo q >&8
+	exec 8>&-
+	wait "$holder"
+	expect disk-free-again 0 '' "$kvmini" run --kernel "$k" --mem 16M --disk "$work/disk.img"
+fi
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -21,6 +21,7 @@
 
 #include "log.h"
 #include "virtio_blk.h"
+#include "virtio_mmio.h"
 #include "virtio_pci.h"
 #include "vm.h"
 
@@ -32,7 +33,9 @@
 #define DIRECT_ALIGN	    4096
 
 struct virtio_blk {
-	struct virtio_pci vp;
+	struct virtio_dev *vd; /* in whichever transport carries it */
+	struct virtio_pci pci;
+	struct virtio_mmio mmio;
 	struct virtio_blk_config config;
 	int fd;
 	int read_only;
@@ -361,8 +364,8 @@ static void blk_destroy(void *arg)
 	if (!b->read_only && fdatasync(b->fd))
 		warn("disk flush failed: %s", strerror(errno));
 	close(b->fd);
-	if (b->vp.vd.ops)
-		virtio_dev_free(&b->vp.vd);
+	if (b->vd && b->vd->ops)
+		virtio_dev_free(b->vd);
 }
 
 int virtio_blk_create(struct vm *vm, const struct disk_config *d)
@@ -387,9 +390,11 @@ int virtio_blk_create(struct vm *vm, const struct disk_config *d)
 	if (d->read_only)
 		features |= 1ULL << VIRTIO_BLK_F_RO;
 	fill_config(b);
-	if (virtio_dev_init(&b->vp.vd, vm, &blk_ops, features, b,
+	b->vd = d->mmio ? &b->mmio.vd : &b->pci.vd;
+	if (virtio_dev_init(b->vd, vm, &blk_ops, features, b,
 			    (uint8_t *)&b->config) ||
-	    virtio_pci_register(vm, &b->vp)) {
+	    (d->mmio ? virtio_mmio_register(vm, &b->mmio)
+		     : virtio_pci_register(vm, &b->pci))) {
 		err("cannot create virtio-blk for %s", d->path);
 		return -1;
 	}

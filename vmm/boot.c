@@ -157,6 +157,11 @@ uint64_t boot_place_initrd(const struct guest_mem *mem, const char *path,
 	return addr;
 }
 
+const char *boot_cmdline(const struct vm *vm)
+{
+	return vm->cmdline ? vm->cmdline : vm->cfg->cmdline;
+}
+
 int boot_write_cmdline(const struct guest_mem *mem, const char *cmdline,
 		       uint64_t max_len, char *why)
 {

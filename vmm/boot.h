@@ -60,6 +60,8 @@ uint64_t boot_place_initrd(const struct guest_mem *mem, const char *path,
 			   uint64_t lowest, uint64_t highest_end,
 			   uint64_t *size, char *why);
 
+/* The command line to boot with: the user's plus what devices added. */
+const char *boot_cmdline(const struct vm *vm);
 int boot_write_cmdline(const struct guest_mem *mem, const char *cmdline,
 		       uint64_t max_len, char *why);
 

@@ -282,7 +282,7 @@ int elf_load(struct vm *vm, const struct boot_image *img, uint64_t rsdp,
 			 img->path);
 		return -1;
 	}
-	if (boot_write_cmdline(&vm->mem, vm->cfg->cmdline, CMDLINE_MAX, why))
+	if (boot_write_cmdline(&vm->mem, boot_cmdline(vm), CMDLINE_MAX, why))
 		return -1;
 	memset(entry, 0, sizeof(*entry));
 	if (pvh_entry || !ei.is64) {

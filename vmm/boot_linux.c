@@ -28,7 +28,7 @@ int linux_fill_zero_page(struct vm *vm, struct boot_params *bp, uint64_t rsdp,
 	struct setup_header *hdr = &bp->hdr;
 
 	hdr->type_of_loader = LOADER_TYPE_UNDEFINED;
-	if (boot_write_cmdline(mem, vm->cfg->cmdline, hdr->cmdline_size, why))
+	if (boot_write_cmdline(mem, boot_cmdline(vm), hdr->cmdline_size, why))
 		return -1;
 	hdr->cmd_line_ptr = CMDLINE_ADDR;
 	if (vm->cfg->initrd) {

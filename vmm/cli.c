@@ -108,15 +108,20 @@ static int parse_disk(const char *arg, struct vm_config *cfg, char *why)
 			d->direct = 0;
 		} else if (strcmp(tok, "cache=none") == 0) {
 			d->direct = 1;
+		} else if (strcmp(tok, "transport=pci") == 0) {
+			d->mmio = 0;
+		} else if (strcmp(tok, "transport=mmio") == 0) {
+			d->mmio = 1;
 		} else if (strncmp(tok, "serial=", 7) == 0 &&
 			   strlen(tok + 7) <= DISK_SERIAL_MAX) {
 			strcpy(d->serial, tok + 7);
 		} else {
-			snprintf(why, CLI_ERR_LEN,
-				 "--disk %.100s: unknown or bad option '%.60s' "
-				 "(ro, cache=writeback|none, serial=ID of at "
-				 "most %d bytes)",
-				 arg, tok, DISK_SERIAL_MAX);
+			snprintf(
+				why, CLI_ERR_LEN,
+				"--disk %.60s: unknown or bad option '%.40s' "
+				"(ro, cache=writeback|none, transport=pci|mmio, "
+				"serial=ID of at most %d bytes)",
+				arg, tok, DISK_SERIAL_MAX);
 			return -1;
 		}
 	}
@@ -175,6 +180,7 @@ void cli_run_usage(void)
 	       "      --reboot ACTION    on guest reboot: exit (default, code 0)\n"
 	       "                         or restart\n"
 	       "  -d, --disk PATH[,ro][,cache=writeback|none][,serial=ID]\n"
+	       "             [,transport=pci|mmio]\n"
 	       "                         virtio-blk disk (raw image or block\n"
 	       "                         device); repeatable: vda, vdb, ...\n"
 	       "  -h, --help             this help\n"

@@ -25,6 +25,7 @@ struct disk_config {
 	const char *path;
 	int read_only;
 	int direct;		/* cache=none: O_DIRECT */
+	int mmio;		/* transport=mmio instead of PCI */
 	char serial[DISK_SERIAL_MAX + 1];
 };
 

@@ -185,6 +185,7 @@ struct vm *vm_create(const struct vm_config *cfg)
 	vm->cfg = cfg;
 	vm->kvm_fd = vm->vm_fd = -1;
 	vm->nr_vcpus = cfg->nr_cpus;
+	vm->cmdline = strdup(cfg->cmdline);
 	pthread_mutex_init(&vm->stop_lock, NULL);
 	pthread_cond_init(&vm->stop_cond, NULL);
 	bus_init(&vm->pio, "port");
@@ -235,6 +236,18 @@ void vm_own_device(struct vm *vm, void *state)
 	if (vm->nr_devices == max)
 		die(EXIT_FAILURE_RT, "internal error: too many devices");
 	vm->devices[vm->nr_devices++] = state;
+}
+
+int vm_append_cmdline(struct vm *vm, const char *text)
+{
+	size_t old = vm->cmdline ? strlen(vm->cmdline) : 0;
+	char *p = realloc(vm->cmdline, old + strlen(text) + 1);
+
+	if (!p)
+		return -1;
+	strcpy(p + old, text);
+	vm->cmdline = p;
+	return 0;
 }
 
 void vm_on_destroy(struct vm *vm, void (*fn)(void *arg), void *arg)
@@ -330,6 +343,7 @@ void vm_destroy(struct vm *vm)
 		close(vm->kvm_fd);
 	guest_mem_destroy(&vm->mem);
 	free(vm->cpuid);
+	free(vm->cmdline);
 	free(vm->irq);
 	bus_destroy(&vm->pio);
 	bus_destroy(&vm->mmio);

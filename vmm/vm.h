@@ -46,6 +46,8 @@ struct vm {
 	struct irq_routing *irq;
 	struct pci_bus *pci;
 	struct console *console;
+	char *cmdline;		/* cfg->cmdline plus what devices append */
+	int nr_virtio_mmio;
 	struct serial *com1;
 	void *devices[16]; /* owned device state, freed on destroy */
 	int nr_devices;
@@ -74,6 +76,8 @@ int vm_stopping(const struct vm *vm);
 /* Drive an IOAPIC/PIC input line (ISA IRQs are GSIs 0-15). */
 int vm_set_irq_line(struct vm *vm, unsigned int gsi, int level);
 
+/* Devices append to the kernel command line (before boot). */
+int vm_append_cmdline(struct vm *vm, const char *text);
 /* Hand a device's state to the VM so vm_destroy() frees it. */
 void vm_own_device(struct vm *vm, void *state);
 /* Run @fn(@arg) in vm_destroy() (closing files, flushing disks). */

@@ -410,7 +410,10 @@ uint32_t pci_config_read(struct vm *vm, unsigned int slot, unsigned int off,
 		return off >= PCI_CFG_SIZE ? 0 : 0xffffffffU;
 	pthread_mutex_lock(&pb->lock);
 	dev = slot_dev(pb, slot);
-	if (dev)
+	if (dev && dev->cfg_read && off < dev->hook_end &&
+	    off + size > dev->hook_start)
+		v = dev->cfg_read(dev, off, size);
+	else if (dev)
 		memcpy(&v, dev->cfg + off, size);
 	else
 		v = size == 4 ? 0xffffffffU : (1U << (size * 8)) - 1;
@@ -431,7 +434,7 @@ static uint8_t writable_mask(struct pci_device *dev, unsigned int off)
 	}
 	if (dev->msix && off == dev->msix->cap + PCI_MSIX_FLAGS + 1U)
 		return (PCI_MSIX_FLAGS_ENABLE | PCI_MSIX_FLAGS_MASKALL) >> 8;
-	return 0;
+	return dev->wmask[off];
 }
 
 static int is_bar_reg(unsigned int off)
@@ -473,6 +476,9 @@ static void config_write_locked(struct pci_device *dev, unsigned int off,
 				o == dev->msix->cap + PCI_MSIX_FLAGS + 1U;
 		}
 	}
+	if (dev->cfg_write && off < dev->hook_end &&
+	    off + size > dev->hook_start)
+		dev->cfg_write(dev, off, size, val);
 	if (remap)
 		remap_bars(dev);
 	if (msix_touched) {

@@ -56,6 +56,14 @@ struct pci_device {
 	void (*bar_mapped)(struct pci_device *dev, int bar, uint64_t addr);
 	/* INTx: is the device's interrupt still pending? (after an EOI) */
 	int (*intx_pending)(struct pci_device *dev);
+	/* device-specific config space: extra writable bits, and hooks
+	 * that see reads/writes of bytes in [hook_start, hook_end) */
+	uint8_t wmask[PCI_CFG_SIZE];
+	unsigned int hook_start, hook_end;
+	uint32_t (*cfg_read)(struct pci_device *dev, unsigned int off,
+			     unsigned int size);
+	void (*cfg_write)(struct pci_device *dev, unsigned int off,
+			  unsigned int size, uint32_t val);
 	/* managed by pci.c */
 	struct vm *vm;
 	int slot;

@@ -264,6 +264,76 @@ static void add_cap(struct pci_device *dev, uint8_t type, uint32_t off,
 	memcpy(dev->cfg + at + 2, (uint8_t *)&c + 2, c.cap.cap_len - 2);
 }
 
+/*
+ * VIRTIO_PCI_CAP_PCI_CFG (4.1.4.9): a window in config space through
+ * which firmware reaches the BAR structures.  The driver writes bar,
+ * offset and length into the capability, then reads or writes the data
+ * bytes; kvmini performs that access on the capabilities BAR.
+ */
+static int cfg_window(struct virtio_pci *vp, uint32_t *off, uint32_t *len)
+{
+	const uint8_t *c = vp->pci.cfg + vp->pci_cfg_cap;
+
+	memcpy(off, c + VIRTIO_PCI_CAP_OFFSET, 4);
+	memcpy(len, c + VIRTIO_PCI_CAP_LENGTH, 4);
+	return c[VIRTIO_PCI_CAP_BAR] == CAPS_BAR &&
+	       (*len == 1 || *len == 2 || *len == 4) && !(*off & (*len - 1)) &&
+	       *off < CAPS_BAR_SIZE;
+}
+
+static uint32_t pci_cfg_read(struct pci_device *dev, unsigned int off,
+			     unsigned int size)
+{
+	struct virtio_pci *vp = dev->opaque;
+	unsigned int data = vp->pci_cfg_cap + 16;
+	uint32_t woff, wlen, v;
+
+	if (off == data && cfg_window(vp, &woff, &wlen)) {
+		v = caps_bar_read(vp, woff, wlen);
+		memcpy(dev->cfg + data, &v, 4);
+	}
+	v = 0;
+	memcpy(&v, dev->cfg + off, size);
+	return v;
+}
+
+static void pci_cfg_write(struct pci_device *dev, unsigned int off,
+			  unsigned int size, uint32_t val)
+{
+	struct virtio_pci *vp = dev->opaque;
+	unsigned int data = vp->pci_cfg_cap + 16;
+	uint32_t woff, wlen, v;
+
+	if (off != data || !cfg_window(vp, &woff, &wlen))
+		return;
+	memcpy(&v, dev->cfg + data, 4);
+	caps_bar_write(vp, woff, wlen, v);
+}
+
+static void add_pci_cfg_cap(struct virtio_pci *vp)
+{
+	struct pci_device *dev = &vp->pci;
+	struct virtio_pci_cfg_cap c = {
+		.cap = { .cap_vndr = PCI_CAP_ID_VNDR,
+			 .cap_len = sizeof(c),
+			 .cfg_type = VIRTIO_PCI_CAP_PCI_CFG }
+	};
+	uint8_t at = pci_add_capability(dev, PCI_CAP_ID_VNDR, sizeof(c));
+
+	if (!at)
+		return;
+	memcpy(dev->cfg + at + 2, (uint8_t *)&c + 2, sizeof(c) - 2);
+	vp->pci_cfg_cap = at;
+	/* bar, offset, length and data are the driver's to write */
+	dev->wmask[at + VIRTIO_PCI_CAP_BAR] = 0xff;
+	memset(dev->wmask + at + VIRTIO_PCI_CAP_OFFSET, 0xff, 8);
+	memset(dev->wmask + at + 16, 0xff, 4);
+	dev->hook_start = at + 16;
+	dev->hook_end = at + 20;
+	dev->cfg_read = pci_cfg_read;
+	dev->cfg_write = pci_cfg_write;
+}
+
 int virtio_pci_register(struct vm *vm, struct virtio_pci *vp)
 {
 	struct pci_device *dev = &vp->pci;
@@ -293,5 +363,6 @@ int virtio_pci_register(struct vm *vm, struct virtio_pci *vp)
 		vd->ops->config_size);
 	add_cap(dev, VIRTIO_PCI_CAP_NOTIFY_CFG, NOTIFY_OFF,
 		vd->ops->nr_queues * NOTIFY_MULTIPLIER);
+	add_pci_cfg_cap(vp);
 	return pci_register_device(vm, dev);
 }

@@ -10,6 +10,7 @@ struct virtio_pci {
 	struct pci_device pci;
 	struct virtio_dev vd;
 	uint64_t notify_addr; /* where the ioeventfds are, or 0 */
+	uint8_t pci_cfg_cap;  /* offset of the VIRTIO_PCI_CAP_PCI_CFG window */
 };
 
 /*

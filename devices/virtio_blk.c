@@ -231,6 +231,17 @@ static uint8_t do_discard_zeroes(struct virtio_blk *b, struct virtq_req *req,
 		       : VIRTIO_BLK_S_OK;
 }
 
+/*
+ * Reads take only the header from the driver and give back data and
+ * status; writes take header and data and give back only the status.
+ */
+static int directions_ok(const struct virtq_req *req, uint32_t type)
+{
+	if (type == VIRTIO_BLK_T_IN || type == VIRTIO_BLK_T_GET_ID)
+		return req->out_len == sizeof(struct virtio_blk_outhdr);
+	return req->in_len == 1;
+}
+
 /* Returns bytes written into the guest's buffers, status included. */
 static uint32_t handle_request(struct virtio_blk *b, struct virtq_req *req)
 {
@@ -249,6 +260,11 @@ static uint32_t handle_request(struct virtio_blk *b, struct virtq_req *req)
 	switch (r.type) {
 	case VIRTIO_BLK_T_IN:
 	case VIRTIO_BLK_T_OUT:
+		/* data in the wrong direction would "succeed" moving nothing */
+		if (!directions_ok(req, r.type)) {
+			status = VIRTIO_BLK_S_IOERR;
+			break;
+		}
 		status = do_read_write(b, req, &r, &written);
 		break;
 	case VIRTIO_BLK_T_FLUSH:
@@ -257,10 +273,18 @@ static uint32_t handle_request(struct virtio_blk *b, struct virtq_req *req)
 				 : VIRTIO_BLK_S_IOERR;
 		break;
 	case VIRTIO_BLK_T_GET_ID:
+		if (!directions_ok(req, r.type)) {
+			status = VIRTIO_BLK_S_IOERR;
+			break;
+		}
 		status = do_get_id(b, req, &r, &written);
 		break;
 	case VIRTIO_BLK_T_DISCARD:
 	case VIRTIO_BLK_T_WRITE_ZEROES:
+		if (!directions_ok(req, r.type)) {
+			status = VIRTIO_BLK_S_IOERR;
+			break;
+		}
 		status = do_discard_zeroes(b, req, &r);
 		break;
 	default: status = VIRTIO_BLK_S_UNSUPP;

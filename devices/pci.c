@@ -406,12 +406,16 @@ uint32_t pci_config_read(struct vm *vm, unsigned int slot, unsigned int off,
 	struct pci_device *dev;
 	uint32_t v = 0;
 
-	if (size == 0 || size > 4 || off + size > PCI_CFG_SIZE)
-		return off >= PCI_CFG_SIZE ? 0 : 0xffffffffU;
+	if (size == 0 || size > 4)
+		return 0xffffffffU;
 	pthread_mutex_lock(&pb->lock);
 	dev = slot_dev(pb, slot);
-	if (dev && dev->cfg_read && off < dev->hook_end &&
-	    off + size > dev->hook_start)
+	if (dev && off >= PCI_CFG_SIZE)
+		v = 0; /* no extended capabilities */
+	else if (dev && off > PCI_CFG_SIZE - size)
+		v = 0xffffffffU; /* straddles the end */
+	else if (dev && dev->cfg_read && off < dev->hook_end &&
+		 off + size > dev->hook_start)
 		v = dev->cfg_read(dev, off, size);
 	else if (dev)
 		memcpy(&v, dev->cfg + off, size);
@@ -495,7 +499,7 @@ void pci_config_write(struct vm *vm, unsigned int slot, unsigned int off,
 	struct pci_bus *pb = vm->pci;
 	struct pci_device *dev;
 
-	if (size == 0 || size > 4 || off + size > PCI_CFG_SIZE ||
+	if (size == 0 || size > 4 || off > PCI_CFG_SIZE - size ||
 	    (off & (size - 1)))
 		return;
 	pthread_mutex_lock(&pb->lock);

@@ -68,7 +68,7 @@ struct pci_device {
 	struct vm *vm;
 	int slot;
 	uint8_t last_cap;
-	uint8_t cap_end; /* first free byte after the capabilities */
+	unsigned int cap_end; /* first free byte after the capabilities */
 	unsigned int intx_gsi;
 	int intx_efd, intx_resample_efd;
 	struct event_source *intx_resample;

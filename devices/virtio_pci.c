@@ -245,8 +245,8 @@ static const struct virtio_transport_ops pci_transport = {
 	.signal_config = signal_config,
 };
 
-static void add_cap(struct pci_device *dev, uint8_t type, uint32_t off,
-		    uint32_t len)
+static int add_cap(struct pci_device *dev, uint8_t type, uint32_t off,
+		   uint32_t len)
 {
 	int notify = type == VIRTIO_PCI_CAP_NOTIFY_CFG;
 	struct virtio_pci_notify_cap c = {
@@ -260,8 +260,11 @@ static void add_cap(struct pci_device *dev, uint8_t type, uint32_t off,
 	};
 	uint8_t at = pci_add_capability(dev, PCI_CAP_ID_VNDR, c.cap.cap_len);
 
+	if (!at)
+		return -1;
 	/* keep the list link pci.c wrote into byte 1 */
 	memcpy(dev->cfg + at + 2, (uint8_t *)&c + 2, c.cap.cap_len - 2);
+	return 0;
 }
 
 /*
@@ -356,13 +359,14 @@ int virtio_pci_register(struct vm *vm, struct virtio_pci *vp)
 						.opaque = vp };
 	if (pci_add_msix(dev, MSIX_BAR, vd->ops->nr_queues + 1))
 		return -1;
-	add_cap(dev, VIRTIO_PCI_CAP_COMMON_CFG, COMMON_OFF,
-		sizeof(struct virtio_pci_common_cfg));
-	add_cap(dev, VIRTIO_PCI_CAP_ISR_CFG, ISR_OFF, 1);
-	add_cap(dev, VIRTIO_PCI_CAP_DEVICE_CFG, DEVICE_OFF,
-		vd->ops->config_size);
-	add_cap(dev, VIRTIO_PCI_CAP_NOTIFY_CFG, NOTIFY_OFF,
-		vd->ops->nr_queues * NOTIFY_MULTIPLIER);
+	if (add_cap(dev, VIRTIO_PCI_CAP_COMMON_CFG, COMMON_OFF,
+		    sizeof(struct virtio_pci_common_cfg)) ||
+	    add_cap(dev, VIRTIO_PCI_CAP_ISR_CFG, ISR_OFF, 1) ||
+	    add_cap(dev, VIRTIO_PCI_CAP_DEVICE_CFG, DEVICE_OFF,
+		    vd->ops->config_size) ||
+	    add_cap(dev, VIRTIO_PCI_CAP_NOTIFY_CFG, NOTIFY_OFF,
+		    vd->ops->nr_queues * NOTIFY_MULTIPLIER))
+		return -1;
 	add_pci_cfg_cap(vp);
 	return pci_register_device(vm, dev);
 }

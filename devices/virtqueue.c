@@ -153,7 +153,7 @@ int virtq_should_notify(struct virtq *vq)
 	vq->signalled_used = now;
 	vq->signalled_valid = 1;
 	event = __atomic_load_n(&vq->avail->ring[vq->size], __ATOMIC_RELAXED);
-	/* virtio 1.2 2.7.10: notify if used_event lies in (old, now] */
+	/* virtio 1.2 2.7.10 (vring_need_event): used_event in [old, now) */
 	return !valid || (uint16_t)(now - event - 1) < (uint16_t)(now - old);
 }
 

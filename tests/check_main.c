@@ -15,10 +15,13 @@ int main(void)
 		serial_suite,
 		cli_suite,
 		boot_suite,
+		virtqueue_suite,
+		pci_suite,
 		/* bugs found and fixed: each keeps its test */
 		serial_regression_suite,
 		cli_regression_suite,
 		boot_regression_suite,
+		pci_regression_suite,
 	};
 	SRunner *sr = srunner_create(NULL);
 	int failed;

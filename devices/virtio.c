@@ -111,6 +111,8 @@ static void reset(struct virtio_dev *vd)
 
 void virtio_set_status(struct virtio_dev *vd, uint8_t status)
 {
+	int was_ok = vd->status & VIRTIO_CONFIG_S_DRIVER_OK;
+
 	if (status == 0) {
 		reset(vd);
 		return;
@@ -124,6 +126,8 @@ void virtio_set_status(struct virtio_dev *vd, uint8_t status)
 	/* NEEDS_RESET is the device's to set; keep it until reset */
 	vd->status = (status & ~VIRTIO_CONFIG_S_NEEDS_RESET) |
 		     (vd->status & VIRTIO_CONFIG_S_NEEDS_RESET);
+	if ((status & VIRTIO_CONFIG_S_DRIVER_OK) && !was_ok && vd->ops->driver_ok)
+		vd->ops->driver_ok(vd);
 	if (status & VIRTIO_CONFIG_S_DRIVER_OK) {
 		/* buffers may already be waiting: look once */
 		for (unsigned int q = 0; q < vd->ops->nr_queues; q++)

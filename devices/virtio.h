@@ -32,6 +32,8 @@ struct virtio_device_ops {
 	void (*queue_notify)(struct virtio_dev *vd, unsigned int q);
 	/* the driver reset the device */
 	void (*reset)(struct virtio_dev *vd);
+	/* the driver set DRIVER_OK: features are final */
+	void (*driver_ok)(struct virtio_dev *vd);
 };
 
 struct virtio_transport_ops {

@@ -131,6 +131,14 @@ int virtq_pop(struct virtq *vq, const struct guest_mem *mem,
 	return 1;
 }
 
+void virtq_unpop(struct virtq *vq, uint16_t n)
+{
+	vq->last_avail -= n;
+	if (vq->event_idx)
+		__atomic_store_n(avail_event(vq), vq->last_avail,
+				 __ATOMIC_RELEASE);
+}
+
 void virtq_push(struct virtq *vq, uint16_t head, uint32_t written)
 {
 	struct vring_used_elem *e = &vq->used->ring[vq->used_idx % vq->size];

@@ -58,6 +58,8 @@ int virtq_map(struct virtq *vq, const struct guest_mem *mem);
 /* 1: @req holds the next chain; 0: nothing available; -1: malformed. */
 int virtq_pop(struct virtq *vq, const struct guest_mem *mem,
 	      struct virtq_req *req);
+/* Gives back the last @n popped chains, unused (retried later). */
+void virtq_unpop(struct virtq *vq, uint16_t n);
 /* Returns a chain with @written bytes of device-writable data. */
 void virtq_push(struct virtq *vq, uint16_t head, uint32_t written);
 /* After pushes: does the driver want an interrupt (EVENT_IDX aware)? */

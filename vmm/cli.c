@@ -129,6 +129,62 @@ static int parse_disk(const char *arg, struct vm_config *cfg, char *why)
 	return 0;
 }
 
+static int parse_mac(const char *s, uint8_t mac[6])
+{
+	unsigned int b[6];
+	char tail;
+
+	if (sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &b[0], &b[1], &b[2], &b[3],
+		   &b[4], &b[5], &tail) != 6 ||
+	    strlen(s) != 17 || (b[0] & 1))
+		return -1; /* also refuses multicast addresses */
+	for (int i = 0; i < 6; i++)
+		mac[i] = b[i];
+	return 0;
+}
+
+/* tap=NAME and/or bridge=BR, optional mac=MAC */
+static int parse_net(const char *arg, struct vm_config *cfg, char *why)
+{
+	char buf[256], *tok, *save;
+	struct net_config *n;
+
+	if (cfg->nr_nics == MAX_NICS || strlen(arg) >= sizeof(buf)) {
+		snprintf(why, CLI_ERR_LEN, "at most %d --net options",
+			 MAX_NICS);
+		return -1;
+	}
+	n = &cfg->nics[cfg->nr_nics];
+	memset(n, 0, sizeof(*n));
+	strcpy(buf, arg);
+	for (tok = strtok_r(buf, ",", &save); tok;
+	     tok = strtok_r(NULL, ",", &save)) {
+		if (!strncmp(tok, "tap=", 4) && tok[4] &&
+		    strlen(tok + 4) < NIC_NAME_MAX) {
+			strcpy(n->tap, tok + 4);
+		} else if (!strncmp(tok, "bridge=", 7) && tok[7] &&
+			   strlen(tok + 7) < NIC_NAME_MAX) {
+			strcpy(n->bridge, tok + 7);
+		} else if (!strncmp(tok, "mac=", 4) &&
+			   parse_mac(tok + 4, n->mac) == 0) {
+			n->has_mac = 1;
+		} else {
+			snprintf(why, CLI_ERR_LEN,
+				 "--net %.60s: bad option '%.40s' (tap=NAME, "
+				 "bridge=BR, mac=02:xx:xx:xx:xx:xx unicast; "
+				 "names up to %d chars)",
+				 arg, tok, NIC_NAME_MAX - 1);
+			return -1;
+		}
+	}
+	if (!n->tap[0] && !n->bridge[0]) {
+		snprintf(why, CLI_ERR_LEN, "--net needs tap=NAME or bridge=BR");
+		return -1;
+	}
+	cfg->nr_nics++;
+	return 0;
+}
+
 static int parse_reboot(const char *s, struct vm_config *cfg, char *why)
 {
 	if (strcmp(s, "exit") == 0) {
@@ -183,6 +239,10 @@ void cli_run_usage(void)
 	       "             [,transport=pci|mmio]\n"
 	       "                         virtio-blk disk (raw image or block\n"
 	       "                         device); repeatable: vda, vdb, ...\n"
+	       "      --net tap=NAME|bridge=BR[,mac=MAC]\n"
+	       "                         virtio-net on a tap (created if needed;\n"
+	       "                         with bridge=, attached to it and removed\n"
+	       "                         on exit); repeatable\n"
 	       "  -h, --help             this help\n"
 	       "\n"
 	       "Console: Ctrl-A x quits, Ctrl-A Ctrl-A sends Ctrl-A, Ctrl-A h helps.\n"
@@ -201,6 +261,7 @@ static const struct option run_options[] = {
 	{ "console", required_argument, NULL, 'C' },
 	{ "reboot", required_argument, NULL, 'R' },
 	{ "disk", required_argument, NULL, 'd' },
+	{ "net", required_argument, NULL, 'N' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -217,6 +278,7 @@ static int parse_run_option(int opt, struct vm_config *cfg, char *why)
 	case 'C': return parse_console(optarg, cfg, why);
 	case 'R': return parse_reboot(optarg, cfg, why);
 	case 'd': return parse_disk(optarg, cfg, why);
+	case 'N': return parse_net(optarg, cfg, why);
 	default:
 		/* getopt already named the problem; keep ours short */
 		snprintf(why, CLI_ERR_LEN, "try 'kvmini run --help'");

@@ -29,6 +29,16 @@ struct disk_config {
 	char serial[DISK_SERIAL_MAX + 1];
 };
 
+#define MAX_NICS 8
+#define NIC_NAME_MAX 16 /* IFNAMSIZ */
+
+struct net_config {
+	char tap[NIC_NAME_MAX];	  /* tap=NAME, or "" */
+	char bridge[NIC_NAME_MAX]; /* bridge=BR, or "" */
+	uint8_t mac[6];
+	int has_mac;
+};
+
 #define MAX_CPUS	 254 /* 8-bit APIC IDs: 0xff is broadcast, IOAPIC takes n */
 
 struct vm_config {
@@ -43,6 +53,8 @@ struct vm_config {
 	enum reboot_policy reboot;
 	int nr_disks;
 	struct disk_config disks[MAX_DISKS];
+	int nr_nics;
+	struct net_config nics[MAX_NICS];
 };
 
 #endif

@@ -20,6 +20,7 @@
 #include "pci.h"
 #include "platform.h"
 #include "virtio_blk.h"
+#include "virtio_net.h"
 #include "serial.h"
 #include "vcpu.h"
 #include "vm.h"
@@ -134,6 +135,9 @@ static int setup_devices(struct vm *vm)
 	}
 	for (int i = 0; i < vm->cfg->nr_disks; i++)
 		if (virtio_blk_create(vm, &vm->cfg->disks[i]))
+			return -1;
+	for (int i = 0; i < vm->cfg->nr_nics; i++)
+		if (virtio_net_create(vm, &vm->cfg->nics[i], i))
 			return -1;
 	return 0;
 }

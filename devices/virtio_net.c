@@ -1,0 +1,326 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * virtio-net: queue 0 receives, queue 1 transmits.  Both run on the device
+ * loop: a TX notification (ioeventfd) writes each chain to the tap with one
+ * writev(); a readable tap fills receive buffers.  The tap speaks the same
+ * 12-byte virtio_net_hdr_v1 as the guest, so offloads (checksum, TSO)
+ * pass straight through once TUNSETOFFLOAD matches what the guest accepts.
+ * When the guest has posted no receive buffers, kvmini keeps the one packet
+ * it has read and stops reading the tap until buffers arrive: the tap's own
+ * queue holds the rest (and drops beyond it, as a full NIC ring would).
+ */
+#include <errno.h>
+#include <linux/if_tun.h>
+#include <linux/virtio_net.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "tap.h"
+#include "virtio_net.h"
+#include "virtio_pci.h"
+#include "vm.h"
+
+#define RX_QUEUE   0
+#define TX_QUEUE   1
+#define QUEUE_SIZE 256
+#define HDR_LEN	   sizeof(struct virtio_net_hdr_v1)
+/* a 64 KiB GSO frame, its Ethernet header and the virtio header */
+#define PKT_MAX	   (65536 + 14 + 4 + HDR_LEN)
+
+struct virtio_net {
+	struct virtio_pci pci;
+	struct virtio_net_config config;
+	struct tap tap;
+	struct event_source tap_src;
+	int tap_polled;	      /* EPOLLIN on the tap is armed */
+	uint8_t pkt[PKT_MAX]; /* read from the tap, not yet delivered */
+	size_t pkt_len;
+	struct virtq_req *rx_req;
+	struct iovec iov[VIRTQ_MAX_SEGS];
+	uint64_t rx_dropped, tx_dropped;
+};
+
+static int negotiated(struct virtio_dev *vd, unsigned int bit)
+{
+	return !!(vd->guest_features & (1ULL << bit));
+}
+
+static void set_tap_polling(struct virtio_net *n, int on)
+{
+	if (n->tap_polled == on)
+		return;
+	n->tap_polled = on;
+	event_loop_mod(&n->pci.vd.vm->loop, &n->tap_src, on ? EPOLLIN : 0);
+}
+
+/* Copies the pending packet into one chain (no MRG_RXBUF). */
+static int rx_single(struct virtio_net *n, struct virtq *vq)
+{
+	struct virtio_dev *vd = &n->pci.vd;
+	struct virtio_net_hdr_v1 *hdr = (void *)n->pkt;
+	int r = virtq_pop(vq, &vd->vm->mem, n->rx_req);
+
+	if (r <= 0)
+		return r;
+	hdr->num_buffers = 1;
+	if (n->rx_req->in_len < n->pkt_len) {
+		n->rx_dropped++; /* buffer too small: the frame is lost */
+		virtq_push(vq, n->rx_req->head, 0);
+		return 1;
+	}
+	virtq_copy_to(n->rx_req, 0, n->pkt, n->pkt_len);
+	virtq_push(vq, n->rx_req->head, n->pkt_len);
+	return 1;
+}
+
+/* Writes @len bytes at the start of a chain's writable segments. */
+static void write_segs(const struct virtq_seg *seg, unsigned int nseg,
+		       const uint8_t *src, size_t len)
+{
+	for (unsigned int i = 0; i < nseg && len; i++) {
+		size_t n = seg[i].len < len ? seg[i].len : len;
+
+		memcpy(seg[i].addr, src, n);
+		src += n;
+		len -= n;
+	}
+}
+
+/*
+ * Spreads the pending packet over as many chains as it needs (5.1.6.3.2);
+ * num_buffers, in the first chain's header, is known only at the end.
+ * Not enough buffers yet: the chains are given back, unused.
+ */
+static int rx_mergeable(struct virtio_net *n, struct virtq *vq)
+{
+	struct virtio_dev *vd = &n->pci.vd;
+	struct virtq_req *req = n->rx_req;
+	struct virtq_seg first[HDR_LEN];
+	unsigned int nfirst = 0;
+	uint16_t heads[64], bufs = 0;
+	uint32_t lens[64];
+	size_t off = 0;
+	int r;
+
+	while (off < n->pkt_len) {
+		if (bufs == 64 || (r = virtq_pop(vq, &vd->vm->mem, req)) <= 0) {
+			virtq_unpop(vq, bufs);
+			return bufs == 64 ? -1 : r;
+		}
+		if (bufs == 0) { /* keep where the header goes */
+			if (req->in_len < HDR_LEN) {
+				virtq_unpop(vq, 1);
+				return -1;
+			}
+			for (unsigned int i = req->nr_out;
+			     i < req->nr_out + req->nr_in && nfirst < HDR_LEN;
+			     i++)
+				first[nfirst++] = req->seg[i];
+		}
+		heads[bufs] = req->head;
+		lens[bufs] =
+			virtq_copy_to(req, 0, n->pkt + off, n->pkt_len - off);
+		if (!lens[bufs]) { /* a chain with no writable bytes */
+			virtq_unpop(vq, bufs + 1);
+			return -1;
+		}
+		off += lens[bufs++];
+	}
+	((struct virtio_net_hdr_v1 *)n->pkt)->num_buffers = bufs;
+	write_segs(first, nfirst, n->pkt, HDR_LEN);
+	for (uint16_t i = 0; i < bufs; i++)
+		virtq_push(vq, heads[i], lens[i]);
+	return 1;
+}
+
+/* Moves packets tap -> guest while there are buffers; device loop. */
+static void rx(struct virtio_net *n)
+{
+	struct virtio_dev *vd = &n->pci.vd;
+	struct virtq *vq = &vd->vq[RX_QUEUE];
+	int delivered = 0, r;
+
+	if (!(vd->status & VIRTIO_CONFIG_S_DRIVER_OK) || !vq->enabled ||
+	    (vd->status & VIRTIO_CONFIG_S_NEEDS_RESET))
+		return;
+	for (;;) {
+		if (!n->pkt_len) {
+			ssize_t len = read(n->tap.fd, n->pkt, sizeof(n->pkt));
+
+			if (len <= (ssize_t)HDR_LEN)
+				break; /* EAGAIN: the tap is empty */
+			n->pkt_len = len;
+		}
+		r = negotiated(vd, VIRTIO_NET_F_MRG_RXBUF) ? rx_mergeable(n, vq)
+							   : rx_single(n, vq);
+		if (r < 0) {
+			virtio_needs_reset(vd, "malformed receive buffer");
+			break;
+		}
+		if (r == 0) {
+			set_tap_polling(n,
+					0); /* wait for the guest's buffers */
+			break;
+		}
+		n->pkt_len = 0;
+		delivered = 1;
+	}
+	if (n->pkt_len == 0 || !vq->enabled)
+		set_tap_polling(n, 1);
+	if (delivered)
+		virtio_queue_done(vd, RX_QUEUE);
+}
+
+static void tap_readable(struct event_source *src, uint32_t events)
+{
+	struct virtio_net *n = src->opaque;
+
+	pthread_mutex_lock(&n->pci.vd.lock);
+	rx(n);
+	pthread_mutex_unlock(&n->pci.vd.lock);
+}
+
+static void tx(struct virtio_net *n)
+{
+	struct virtio_dev *vd = &n->pci.vd;
+	struct virtq *vq = &vd->vq[TX_QUEUE];
+	struct virtq_req *req = vd->req;
+	int r, sent = 0;
+
+	while ((r = virtq_pop(vq, &vd->vm->mem, req)) == 1) {
+		unsigned int i;
+
+		if (req->out_len <= HDR_LEN || req->nr_in) {
+			r = -1; /* no frame, or buffers for us to write */
+			break;
+		}
+		for (i = 0; i < req->nr_out; i++)
+			n->iov[i] = (struct iovec){ req->seg[i].addr,
+						    req->seg[i].len };
+		if (writev(n->tap.fd, n->iov, req->nr_out) < 0)
+			n->tx_dropped++; /* tap full or down: lost as on a wire
+					  */
+		virtq_push(vq, req->head, 0);
+		sent = 1;
+	}
+	if (r < 0)
+		virtio_needs_reset(vd, "malformed transmit chain");
+	if (sent)
+		virtio_queue_done(vd, TX_QUEUE);
+}
+
+static void net_queue_notify(struct virtio_dev *vd, unsigned int q)
+{
+	struct virtio_net *n = vd->priv;
+
+	if (q == TX_QUEUE)
+		tx(n);
+	else
+		rx(n); /* new receive buffers */
+}
+
+static void net_driver_ok(struct virtio_dev *vd)
+{
+	struct virtio_net *n = vd->priv;
+	unsigned int off = 0;
+
+	if (negotiated(vd, VIRTIO_NET_F_GUEST_CSUM)) {
+		off |= TUN_F_CSUM;
+		if (negotiated(vd, VIRTIO_NET_F_GUEST_TSO4))
+			off |= TUN_F_TSO4;
+		if (negotiated(vd, VIRTIO_NET_F_GUEST_TSO6))
+			off |= TUN_F_TSO6;
+		if (negotiated(vd, VIRTIO_NET_F_GUEST_ECN))
+			off |= TUN_F_TSO_ECN;
+	}
+	if (tap_set_offload(&n->tap, off))
+		warn("%s: TUNSETOFFLOAD 0x%x failed: %s", n->tap.name, off,
+		     strerror(errno));
+	set_tap_polling(n, 1);
+}
+
+static void net_reset(struct virtio_dev *vd)
+{
+	struct virtio_net *n = vd->priv;
+
+	n->pkt_len = 0;
+	set_tap_polling(n, 0);
+}
+
+static const struct virtio_device_ops net_ops = {
+	.name = "virtio-net",
+	.device_id = 1,
+	.nr_queues = 2,
+	.queue_max = QUEUE_SIZE,
+	.config_size = sizeof(struct virtio_net_config),
+	.queue_notify = net_queue_notify,
+	.reset = net_reset,
+	.driver_ok = net_driver_ok,
+};
+
+/* A stable, locally administered MAC from the VM name and NIC index. */
+static void default_mac(const char *vm_name, int index, uint8_t mac[6])
+{
+	uint64_t h = 0xcbf29ce484222325ULL; /* FNV-1a */
+
+	for (const char *p = vm_name; *p; p++)
+		h = (h ^ (uint8_t)*p) * 0x100000001b3ULL;
+	h = (h ^ (uint8_t)index) * 0x100000001b3ULL;
+	for (int i = 0; i < 6; i++)
+		mac[i] = h >> (8 * i);
+	mac[0] = (mac[0] & 0xfc) | 0x02; /* unicast, locally administered */
+}
+
+static void net_destroy(void *arg)
+{
+	struct virtio_net *n = arg;
+
+	tap_close(&n->tap);
+	free(n->rx_req);
+	if (n->pci.vd.ops)
+		virtio_dev_free(&n->pci.vd);
+}
+
+int virtio_net_create(struct vm *vm, const struct net_config *net, int index)
+{
+	struct virtio_net *n = calloc(1, sizeof(*n));
+	uint64_t features =
+		1ULL << VIRTIO_NET_F_MAC | 1ULL << VIRTIO_NET_F_STATUS |
+		1ULL << VIRTIO_NET_F_MRG_RXBUF | 1ULL << VIRTIO_NET_F_CSUM |
+		1ULL << VIRTIO_NET_F_GUEST_CSUM |
+		1ULL << VIRTIO_NET_F_GUEST_TSO4 |
+		1ULL << VIRTIO_NET_F_GUEST_TSO6 |
+		1ULL << VIRTIO_NET_F_GUEST_ECN |
+		1ULL << VIRTIO_NET_F_HOST_TSO4 |
+		1ULL << VIRTIO_NET_F_HOST_TSO6 | 1ULL << VIRTIO_NET_F_HOST_ECN;
+
+	if (!n)
+		return -1;
+	vm_own_device(vm, n);
+	n->tap.fd = -1;
+	vm_on_destroy(vm, net_destroy, n);
+	n->rx_req = malloc(sizeof(*n->rx_req));
+	if (!n->rx_req ||
+	    tap_open(&n->tap, net->tap, net->bridge[0] ? net->bridge : NULL))
+		return -1;
+	if (net->has_mac)
+		memcpy(n->config.mac, net->mac, 6);
+	else
+		default_mac(vm->cfg->name, index, n->config.mac);
+	n->config.status = VIRTIO_NET_S_LINK_UP;
+	n->tap_src = (struct event_source){ .fd = n->tap.fd,
+					    .handler = tap_readable,
+					    .opaque = n };
+	if (virtio_dev_init(&n->pci.vd, vm, &net_ops, features, n,
+			    (uint8_t *)&n->config) ||
+	    event_loop_add(&vm->loop, &n->tap_src, 0) ||
+	    virtio_pci_register(vm, &n->pci)) {
+		err("cannot create virtio-net on %s", n->tap.name);
+		return -1;
+	}
+	return 0;
+}

@@ -1,0 +1,13 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* virtio-net (virtio 1.2 section 5.1) on a host tap device. */
+#ifndef KVMINI_VIRTIO_NET_H
+#define KVMINI_VIRTIO_NET_H
+
+#include "config.h"
+
+struct vm;
+
+/* Opens the tap (attaching it to a bridge if asked), puts the NIC on PCI. */
+int virtio_net_create(struct vm *vm, const struct net_config *net, int index);
+
+#endif

@@ -27,11 +27,14 @@ usage() {
 }
 
 # l2_initrd [EXTRA_INIT]: path of an L2 initramfs for these inputs, rebuilt
-# only when mkinitramfs-l2.sh, busybox or EXTRA_INIT changed.
+# only when one of the files it is made of (mkinitramfs-l2.sh --list-inputs:
+# the scripts, busybox, the kernel modules, e2fsprogs) or EXTRA_INIT changed.
 l2_initrd() {
-	local extra=${1:-} out="$LAB_DIR/initrd-l2.cpio.gz" key args=()
-	key=$(cat "$LAB_TOOLS/mkinitramfs-l2.sh" "$LAB_TOOLS/common.sh" "$LAB_BUSYBOX" \
-		${extra:+"$extra"} | sha256sum | cut -d' ' -f1)
+	local extra=${1:-} out="$LAB_DIR/initrd-l2.cpio.gz" key args=() list inputs
+	list=$("$LAB_TOOLS/mkinitramfs-l2.sh" --list-inputs) || die "mkinitramfs-l2.sh --list-inputs failed"
+	mapfile -t inputs <<<"$list"
+	key=$({ printf '%s\n' "${inputs[@]}" && cat "${inputs[@]}" ${extra:+"$extra"}; } |
+		sha256sum | cut -d' ' -f1)
 	if [[ -f $out && -f $out.key && $(cat "$out.key") == "$key" ]]; then
 		log "L2 initramfs unchanged: $out"
 	else
@@ -118,8 +121,9 @@ main() {
 	l2=$(l2_initrd "$extra")
 	l1="$LAB_DIR/initrd-l1.cpio.gz"
 	for f in "${files[@]}"; do l1args+=(--file "$f"); done
+	# tun and bridge: network scenarios build br0 and taps inside L1
 	"$LAB_TOOLS/mkinitramfs-l1.sh" "$l1" --kvmini "$kvmini" --scenario "$scenario" \
-		--l2-initrd "$l2" "${l1args[@]}" >/dev/null
+		--l2-initrd "$l2" --module tun --module bridge "${l1args[@]}" >/dev/null
 	mkdir -p "$(dirname "$logf")"
 	t1=$(date +%s.%N)
 	log "booting L1 ($LAB_KVER, -smp $smp, -m $mem, timeout ${timeout}s), log: $logf"

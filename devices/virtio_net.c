@@ -145,8 +145,10 @@ static void rx(struct virtio_net *n)
 	int delivered = 0, r;
 
 	if (!(vd->status & VIRTIO_CONFIG_S_DRIVER_OK) || !vq->enabled ||
-	    (vd->status & VIRTIO_CONFIG_S_NEEDS_RESET))
+	    (vd->status & VIRTIO_CONFIG_S_NEEDS_RESET)) {
+		set_tap_polling(n, 0); /* no spinning on a readable tap */
 		return;
+	}
 	for (;;) {
 		if (!n->pkt_len) {
 			ssize_t len = read(n->tap.fd, n->pkt, sizeof(n->pkt));
@@ -169,7 +171,7 @@ static void rx(struct virtio_net *n)
 		n->pkt_len = 0;
 		delivered = 1;
 	}
-	if (n->pkt_len == 0 || !vq->enabled)
+	if (n->pkt_len == 0)
 		set_tap_polling(n, 1);
 	if (delivered)
 		virtio_queue_done(vd, RX_QUEUE);

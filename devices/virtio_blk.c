@@ -340,8 +340,9 @@ static int open_image(struct virtio_blk *b, const struct disk_config *d)
 	}
 	/* OFD lock: a second kvmini cannot write the same image */
 	if (fcntl(b->fd, F_OFD_SETLK, &lock) < 0) {
-		err("disk %s is in use by another process (%s lock held)",
-		    d->path, d->read_only ? "write" : "a");
+		err("disk %s is in use by another process (it is locked %s)",
+		    d->path,
+		    d->read_only ? "for writing" : "for reading or writing");
 		return -1;
 	}
 	if (fstat(b->fd, &st) == 0 && S_ISREG(st.st_mode))

@@ -15,6 +15,7 @@
 # --module NAME loads another module of the generic kernel (with its deps).
 # /init mounts things, insmods, prints `LAB-RESULT kvm-present PASS|FAIL`,
 # runs `sh /lab/scenario.sh` in /tmp, then `poweroff -f`.
+# Sourced (by mkinitramfs-l2.sh) it only defines its module helpers.
 set -euo pipefail
 
 # shellcheck source-path=SCRIPTDIR source=common.sh
@@ -50,7 +51,8 @@ _visit() {
 	_order+=("$rel")
 }
 
-# resolve_modules MODDIR NAME...: module paths in a valid load order.
+# resolve_modules MODDIR NAME...: module paths (relative to MODDIR) in a
+# valid load order: each after the modules modules.dep says it needs.
 resolve_modules() {
 	local moddir=$1 name rel
 	shift
@@ -196,4 +198,7 @@ main() {
 	echo "$out"
 }
 
-main "$@"
+# Run, not sourced: build the initramfs.
+if [[ ${BASH_SOURCE[0]} == "$0" ]]; then
+	main "$@"
+fi

@@ -47,6 +47,8 @@ static int set_up(const char *name)
 	snprintf(ifr.ifr_name, IFNAMSIZ, "%s", name);
 	if (ifreq_ioctl(SIOCGIFFLAGS, &ifr))
 		return -1;
+	if (ifr.ifr_flags & IFF_UP)
+		return 0; /* a user's persistent tap: no CAP_NET_ADMIN needed */
 	ifr.ifr_flags |= IFF_UP;
 	return ifreq_ioctl(SIOCSIFFLAGS, &ifr);
 }
@@ -99,7 +101,8 @@ int tap_open(struct tap *t, const char *name, const char *bridge)
 	}
 	snprintf(t->name, IFNAMSIZ, "%s", ifr.ifr_name);
 	if (ioctl(t->fd, TUNSETVNETHDRSZ, &hdr) < 0 || set_up(t->name)) {
-		err("cannot configure tap %s: %s", t->name, strerror(errno));
+		err("cannot configure tap %s: %s%s", t->name, strerror(errno),
+		    tun_hint(errno));
 		goto fail;
 	}
 	if (bridge) {

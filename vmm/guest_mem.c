@@ -16,6 +16,12 @@ int guest_mem_init(struct guest_mem *mem, uint64_t size)
 		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (p == MAP_FAILED)
 		return -1;
+	/*
+	 * Transparent huge pages where the host allows them: device I/O into
+	 * guest buffers gets fewer, larger segments (measured: 1.5x on 1 MiB
+	 * O_DIRECT reads, docs/bench.md).  Advisory; failure is harmless.
+	 */
+	madvise(p, size, MADV_HUGEPAGE);
 	mem->base = p;
 	mem->total = size;
 	mem->regions[0] = (struct mem_region){ 0, low, mem->base };

@@ -101,15 +101,22 @@ static int rx_mergeable(struct virtio_net *n, struct virtq *vq)
 	struct virtq_req *req = n->rx_req;
 	struct virtq_seg first[HDR_LEN];
 	unsigned int nfirst = 0;
-	uint16_t heads[64], bufs = 0;
-	uint32_t lens[64];
+	uint16_t heads[QUEUE_SIZE], bufs = 0;
+	uint32_t lens[QUEUE_SIZE];
 	size_t off = 0;
 	int r;
 
 	while (off < n->pkt_len) {
-		if (bufs == 64 || (r = virtq_pop(vq, &vd->vm->mem, req)) <= 0) {
+		if (bufs == QUEUE_SIZE) {
+			/* tiny buffers: not even a full ring holds it */
 			virtq_unpop(vq, bufs);
-			return bufs == 64 ? -1 : r;
+			n->rx_dropped++;
+			return 1;
+		}
+		r = virtq_pop(vq, &vd->vm->mem, req);
+		if (r <= 0) {
+			virtq_unpop(vq, bufs);
+			return r;
 		}
 		if (bufs == 0) { /* keep where the header goes */
 			if (req->in_len < HDR_LEN) {
@@ -186,6 +193,29 @@ static void tap_readable(struct event_source *src, uint32_t events)
 	pthread_mutex_unlock(&n->pci.vd.lock);
 }
 
+/* Only offloads the guest negotiated reach the host's network stack. */
+static int tx_header_ok(struct virtio_dev *vd, const struct virtq_req *req)
+{
+	struct virtio_net_hdr_v1 h;
+
+	virtq_copy_from(req, 0, &h, sizeof(h));
+	if ((h.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) &&
+	    !negotiated(vd, VIRTIO_NET_F_CSUM))
+		return 0;
+	if ((h.gso_type & VIRTIO_NET_HDR_GSO_ECN) &&
+	    !negotiated(vd, VIRTIO_NET_F_HOST_ECN))
+		return 0;
+	switch (h.gso_type & ~VIRTIO_NET_HDR_GSO_ECN) {
+	case VIRTIO_NET_HDR_GSO_NONE:
+		return !(h.gso_type & VIRTIO_NET_HDR_GSO_ECN);
+	case VIRTIO_NET_HDR_GSO_TCPV4:
+		return negotiated(vd, VIRTIO_NET_F_HOST_TSO4);
+	case VIRTIO_NET_HDR_GSO_TCPV6:
+		return negotiated(vd, VIRTIO_NET_F_HOST_TSO6);
+	default: return 0; /* UFO and others: not offered */
+	}
+}
+
 static void tx(struct virtio_net *n)
 {
 	struct virtio_dev *vd = &n->pci.vd;
@@ -199,6 +229,12 @@ static void tx(struct virtio_net *n)
 		if (req->out_len <= HDR_LEN || req->nr_in) {
 			r = -1; /* no frame, or buffers for us to write */
 			break;
+		}
+		if (!tx_header_ok(vd, req)) {
+			n->tx_dropped++; /* offloads it never negotiated */
+			virtq_push(vq, req->head, 0);
+			sent = 1;
+			continue;
 		}
 		for (i = 0; i < req->nr_out; i++)
 			n->iov[i] = (struct iovec){ req->seg[i].addr,

@@ -8,8 +8,18 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 kvmini=${KVMINI:-$top/kvmini}
 guests=${GUEST_DIR:-$top/build/guest-tests}
 work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+# the network tests' namespace and peer, while they exist
+net_ns="" net_peer_pid=""
+cleanup() {
+	[ -n "$net_peer_pid" ] && kill "$net_peer_pid" 2>/dev/null
+	[ -n "$net_ns" ] && ip netns del "$net_ns" 2>/dev/null
+	rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
 passed=0 failed=0 skipped=0
+run_in="" # a command prefix for kvmini (ip netns exec NS)
 
 # output_matches PATTERN FILE: an ERE, !ERE for "must not appear",
 # or EMPTY for no output at all
@@ -30,7 +40,7 @@ run_guest() {
 	shift 3
 	local in=/dev/null
 	[ -e "$work/$name.in" ] && in=$work/$name.in
-	timeout -k 5 30 "$kvmini" run "$@" <"$in" >"$work/$name.out" 2>&1
+	timeout -k 5 30 $run_in "$kvmini" run "$@" <"$in" >"$work/$name.out" 2>&1
 	rc=$?
 	if [ "$rc" -eq "$want_rc" ] && output_matches "$pattern" "$work/$name.out"; then
 		echo "PASS $name"
@@ -198,6 +208,125 @@ else
 		virtio_blk_hostile virtio_blk_hostile_image; do
 		skip "$t" "$why"
 	done
+fi
+
+# --- virtio-net ---------------------------------------------------------------
+# Every packet stays in a network namespace made for each test (kvmini-gt-PID,
+# deleted afterwards, IPv6 off so that the kernel sends nothing of its own):
+# kvmini runs inside it on tap kvtap0, and so does the peer
+# (build/guest-tests/host/virtio_net_peer), which injects the frames the
+# guest asks for ("net...: inject N") and lists the frames the guest sends.
+# The guests print "sent KVMINI-TX-<n> len <len>" for each frame they sent;
+# each must reach the tap intact, from the guest's MAC, to the broadcast
+# address (see lib/net_frame.h).
+net_mac=02:00:00:00:00:01
+netpeer=$guests/host/virtio_net_peer
+net_tests="virtio_net_rw virtio_net_rw_mac virtio_net_rw_tap virtio_net_rw_mrg
+	virtio_net_rw_mrg_tap virtio_net_hostile virtio_net_hostile_tap
+	virtio_net_hostile_mrg virtio_net_hostile_mrg_tap"
+
+# net_tap_ok NAME [COUNT]: every frame NAME's guest says it sent (COUNT of
+# them, if given) is in the peer's list, intact; no damaged frame; the
+# peer saw the guest's final line
+net_tap_ok() {
+	local out=$work/$1.out peer=$work/$1.peer n=0 tag len
+	: >"$work/$1.missing"
+	while read -r _ tag _ len; do
+		n=$((n + 1))
+		grep -qx "frame src=$net_mac dst=ff:ff:ff:ff:ff:ff len=$len payload=$tag ok" \
+			"$peer" || echo "not on the tap: $tag, $len bytes" >>"$work/$1.missing"
+	done < <(grep -o 'sent KVMINI-TX-[0-9]* len [0-9]*' "$out")
+	[ "$n" -gt 0 ] || echo "the guest sent no frame" >>"$work/$1.missing"
+	[ -z "${2:-}" ] || [ "$n" = "$2" ] ||
+		echo "the guest sent $n frames, not $2" >>"$work/$1.missing"
+	grep ' bad@' "$peer" >>"$work/$1.missing"
+	[ "$(cat "$work/$1.peer_rc")" = 0 ] ||
+		echo "the peer: $(tail -2 "$peer" | head -1)" >>"$work/$1.missing"
+	[ ! -s "$work/$1.missing" ]
+}
+
+# net_guest NAME ELF PATTERN [kvmini run args...]: one guest in a fresh
+# namespace with the peer next to it
+net_guest() {
+	local name=$1 elf=$2 pattern=$3 i
+	shift 3
+	net_ns=kvmini-gt-$$
+	if ! ip netns add "$net_ns" >"$work/$name.out" 2>&1; then
+		echo "FAIL $name (ip netns add $net_ns: $(head -1 "$work/$name.out"))"
+		failed=$((failed + 1))
+		net_ns=""
+		: >"$work/$name.peer"
+		echo 1 >"$work/$name.peer_rc"
+		return
+	fi
+	# no IPv6: no router solicitations or MLD reports on the tap
+	ip netns exec "$net_ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
+		net.ipv6.conf.default.disable_ipv6=1 >/dev/null 2>&1
+	: >"$work/$name.out"
+	ip netns exec "$net_ns" "$netpeer" kvtap0 "$work/$name.out" "$net_mac" 45 \
+		>"$work/$name.peer" 2>&1 &
+	net_peer_pid=$!
+	run_in="ip netns exec $net_ns"
+	run_guest "$name" 0 "$pattern" --kernel "$elf" --mem 32M \
+		--net "tap=kvtap0,mac=$net_mac" "$@"
+	run_in=""
+	# the peer stops 0.3 s after the guest's last line
+	for i in $(seq 30); do
+		kill -0 "$net_peer_pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill "$net_peer_pid" 2>/dev/null
+	wait "$net_peer_pid"
+	echo $? >"$work/$name.peer_rc"
+	net_peer_pid=""
+	ip netns del "$net_ns"
+	net_ns=""
+}
+
+net_check() { # net_check NAME WHAT COUNT: the tap side of test NAME
+	local name=$1
+	if net_tap_ok "${name%_tap}" "${3:-}"; then
+		echo "PASS $name"
+		passed=$((passed + 1))
+	else
+		echo "FAIL $name ($2:)"
+		sed 's/^/    | /' "$work/${name%_tap}.missing" | head -20
+		failed=$((failed + 1))
+	fi
+}
+
+net_why=""
+if ! "$kvmini" run --help 2>&1 | grep -q -- '--net'; then
+	net_why="kvmini run has no --net option yet"
+elif [ ! -c /dev/net/tun ]; then
+	net_why="no /dev/net/tun here (modprobe tun)"
+elif ! ip netns add "kvmini-gt-$$" >"$work/netns.err" 2>&1; then
+	net_why="cannot create a network namespace (needs root and iproute2): $(head -1 "$work/netns.err")"
+else
+	ip netns del "kvmini-gt-$$"
+fi
+if [ -n "$net_why" ]; then
+	for t in $net_tests; do
+		skip "$t" "$net_why"
+	done
+elif [ ! -x "$netpeer" ]; then
+	for t in $net_tests; do
+		echo "FAIL $t ($netpeer is not built: make -C guest-tests)"
+		failed=$((failed + 1))
+	done
+else
+	net_guest virtio_net_rw "$g/virtio_net_rw.elf" '^PASS virtio_net_rw:'
+	check virtio_net_rw_mac "no 'mac $net_mac' line: MAC not read from the config space" \
+		grep -qx "mac $net_mac" "$work/virtio_net_rw.out"
+	net_check virtio_net_rw_tap "the 4 frames the guest sent are not all on the tap, intact" 4
+	net_guest virtio_net_rw_mrg "$g/virtio_net_rw.elf" \
+		'^PASS virtio_net_rw \(mrg_rxbuf\)' --cmdline mrg=1
+	net_check virtio_net_rw_mrg_tap "the 4 frames the guest sent are not all on the tap, intact" 4
+	net_guest virtio_net_hostile "$g/virtio_net_hostile.elf" '^PASS virtio_net_hostile \([0-9]'
+	net_check virtio_net_hostile_tap "a frame sent after a reset is not on the tap, intact"
+	net_guest virtio_net_hostile_mrg "$g/virtio_net_hostile.elf" \
+		'^PASS virtio_net_hostile \(mrg_rxbuf' --cmdline mrg=1
+	net_check virtio_net_hostile_mrg_tap "a frame sent after a reset is not on the tap, intact"
 fi
 
 echo "$passed passed, $failed failed, $skipped skipped"

@@ -239,6 +239,7 @@ void cli_run_usage(void)
 	       "             [,transport=pci|mmio]\n"
 	       "                         virtio-blk disk (raw image or block\n"
 	       "                         device); repeatable: vda, vdb, ...\n"
+	       "                         (a Linux guest probes mmio disks first)\n"
 	       "      --net tap=NAME|bridge=BR[,mac=MAC]\n"
 	       "                         virtio-net on a tap (created if needed;\n"
 	       "                         with bridge=, attached to it and removed\n"

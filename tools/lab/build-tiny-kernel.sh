@@ -14,17 +14,20 @@
 # linux-source version and fragment hash, nothing is done. Otherwise the
 # rebuild is incremental in OUTDIR/obj. Prints the path of the bzImage.
 #
-# What the kernel is for: no ACPI, so it can only find its CPUs through
-# kvmini's Intel MP table (see tools/lab/scenarios/tiny.sh). It boots the
-# lab's L2 busybox initramfs. `reboot -f` works (keyboard controller reset);
-# `poweroff -f` cannot power off without ACPI: the kernel just halts.
+# What the kernel is for: no ACPI, so it can only find its CPUs and the
+# PCI INTx routing through kvmini's Intel MP table (see
+# tools/lab/scenarios/tiny.sh). It boots the lab's L2 busybox initramfs and
+# has virtio-blk built in, over PCI (modern only, MSI-X or INTx) and over
+# virtio-mmio (devices from virtio_mmio.device= on the command line).
+# `reboot -f` works (keyboard controller reset); `poweroff -f` cannot power
+# off without ACPI: the kernel just halts.
 set -euo pipefail
 
 # shellcheck source-path=SCRIPTDIR source=common.sh
 . "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 usage() {
-	sed -n '2,20s/^# \{0,1\}//p' "$0"
+	sed -n '2,23s/^# \{0,1\}//p' "$0"
 	exit "${1:-0}"
 }
 
@@ -32,7 +35,13 @@ usage() {
 # CONFIG_X=NUMBER or CONFIG_X="STRING"; each must hold after olddefconfig.
 # The =n lines keep out what olddefconfig would add by default: VT (and
 # with it INPUT, HID, i8042, keyboard and mouse drivers), legacy PTYs,
-# SCHED_MC_PRIO (CPU_FREQ, intel_pstate), initrd decompressors but gzip.
+# SCHED_MC_PRIO (CPU_FREQ, intel_pstate), initrd decompressors but gzip,
+# and what PCI or BLOCK bring along by default that a virtio-blk guest does
+# not use: the 8250 PCI drivers, I/O schedulers, ASPM, VGA arbitration, the
+# Intel uncore/RAPL/cstate PMUs, swap.
+# PCI without ACPI: conf1 only (PCI_MMCONFIG needs ACPI), INTx routing from
+# the MP table through the IO-APIC, MSI/MSI-X straight to the local APICs
+# (IRQ_REMAP needs ACPI, so it is off anyway; listed to say so).
 FRAGMENT='
 CONFIG_64BIT=y
 CONFIG_SMP=y
@@ -60,6 +69,18 @@ CONFIG_PROC_FS=y
 CONFIG_SYSFS=y
 CONFIG_DEVTMPFS=y
 CONFIG_DEVTMPFS_MOUNT=y
+CONFIG_BLOCK=y
+CONFIG_BLK_DEV=y
+CONFIG_PCI=y
+CONFIG_PCI_MSI=y
+CONFIG_IRQ_REMAP=n
+CONFIG_VIRTIO_MENU=y
+CONFIG_VIRTIO=y
+CONFIG_VIRTIO_PCI=y
+CONFIG_VIRTIO_PCI_LEGACY=n
+CONFIG_VIRTIO_MMIO=y
+CONFIG_VIRTIO_MMIO_CMDLINE_DEVICES=y
+CONFIG_VIRTIO_BLK=y
 CONFIG_VT=n
 CONFIG_LEGACY_PTYS=n
 CONFIG_SCHED_MC_PRIO=n
@@ -69,6 +90,18 @@ CONFIG_RD_XZ=n
 CONFIG_RD_LZO=n
 CONFIG_RD_LZ4=n
 CONFIG_RD_ZSTD=n
+CONFIG_SERIAL_8250_PCI=n
+CONFIG_SERIAL_8250_LPSS=n
+CONFIG_SERIAL_8250_MID=n
+CONFIG_SERIAL_8250_PERICOM=n
+CONFIG_MQ_IOSCHED_DEADLINE=n
+CONFIG_MQ_IOSCHED_KYBER=n
+CONFIG_PCIEASPM=n
+CONFIG_VGA_ARB=n
+CONFIG_PERF_EVENTS_INTEL_UNCORE=n
+CONFIG_PERF_EVENTS_INTEL_RAPL=n
+CONFIG_PERF_EVENTS_INTEL_CSTATE=n
+CONFIG_SWAP=n
 '
 
 # Commands the build runs, and the packages that provide them.

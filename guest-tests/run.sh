@@ -188,6 +188,16 @@ if "$kvmini" run --help 2>&1 | grep -q -- '--disk'; then
 	check virtio_blk_ro_image "a read-only image changed" \
 		cmp -s "$work/ro.img" "$work/ro.img.orig"
 
+	make_disk "$work/zeroes.img"
+	run_guest virtio_blk_zeroes 0 '^PASS virtio_blk_zeroes' \
+		--kernel "$g/virtio_blk_zeroes.elf" --mem 32M --disk "$work/zeroes.img"
+	# the expected image: the original with sectors 100..107 zeroed
+	cp "$work/zeroes.img.orig" "$work/zeroes.want"
+	dd if=/dev/zero of="$work/zeroes.want" bs=512 seek=100 count=8 \
+		conv=notrunc 2>/dev/null
+	check virtio_blk_zeroes_image "image is not the original with sectors 100..107 zeroed" \
+		cmp -s "$work/zeroes.img" "$work/zeroes.want"
+
 	make_disk "$work/hostile.img"
 	run_guest virtio_blk_hostile 0 '^PASS virtio_blk_hostile' \
 		--kernel "$g/virtio_blk_hostile.elf" --mem 32M --disk "$work/hostile.img"
@@ -205,6 +215,7 @@ else
 	fi
 	for t in virtio_blk_rw virtio_blk_rw_capacity virtio_blk_rw_serial \
 		virtio_blk_rw_image virtio_blk_ro virtio_blk_ro_image \
+		virtio_blk_zeroes virtio_blk_zeroes_image \
 		virtio_blk_hostile virtio_blk_hostile_image; do
 		skip "$t" "$why"
 	done

@@ -198,6 +198,24 @@ img_info() {
 	fi
 }
 
+# discard NAME: the guest fills 1 MiB at sector 16384, then discards it
+# with blkdiscard (VIRTIO_BLK_T_DISCARD); kvmini punches a hole there
+discard() {
+	vm_ask "$1" discard-prep \
+		'dd if=/dev/urandom of=/dev/vda bs=512 seek=16384 count=2048 oflag=direct 2>/dev/null; sync; echo PREP=$?' 'PREP=0'
+	vm_ask "$1" discard \
+		'blkdiscard -o $((16384*512)) -l 1048576 /dev/vda; echo DISC=$?' 'DISC=0'
+}
+
+# discarded_on_disk NAME: after exit, that range of A reads as zeroes
+discarded_on_disk() {
+	if [ "$(dd if="$A" bs=512 skip=16384 count=2048 2>/dev/null | tr -d '\000' | wc -c)" = 0 ]; then
+		result "$1-discarded-on-disk" PASS
+	else
+		result "$1-discarded-on-disk" FAIL "sectors 16384-18431 of $A are not zero"
+	fi
+}
+
 images
 
 if boot msix cloud console=ttyS0 "$A,serial=kvmini-a" "$B,ro"; then
@@ -207,10 +225,12 @@ if boot msix cloud console=ttyS0 "$A,serial=kvmini-a" "$B,ro"; then
 	lock_test msix
 	guest_write msix msix
 	ro_write msix
+	discard msix
 	dmesg_clean msix
 	vm_finish msix 'poweroff -f'
 	guest_lines msix
 	after_exit msix msix
+	discarded_on_disk msix
 fi
 
 img_info

@@ -31,6 +31,7 @@
 #define SIZE_MAX_SEG	    (1U << 20)	     /* bytes per data segment */
 #define MAX_DISCARD_SECTORS (1U << 22)
 #define DIRECT_ALIGN	    4096
+#define BURST		    64 /* requests per wake-up; then other devices get a turn */
 
 struct virtio_blk {
 	struct virtio_dev *vd; /* in whichever transport carries it */
@@ -298,18 +299,20 @@ static void blk_queue_notify(struct virtio_dev *vd, unsigned int q)
 	struct virtio_blk *b = vd->priv;
 	struct virtq *vq = &vd->vq[q];
 	struct virtq_req *req = vd->req;
-	int r, done = 0;
+	int r = 0, done = 0;
 
-	while ((r = virtq_pop(vq, &vd->vm->mem, req)) == 1) {
+	while (done < BURST && (r = virtq_pop(vq, &vd->vm->mem, req)) == 1) {
 		if (req->out_len < sizeof(struct virtio_blk_outhdr) ||
 		    req->in_len < 1) {
 			r = -1; /* no header or no status byte: unusable */
 			break;
 		}
 		virtq_push(vq, req->head, handle_request(b, req));
-		done = 1;
+		done++;
 	}
-	if (r < 0)
+	if (done == BURST)
+		virtio_kick(vd, q); /* more later: others first */
+	else if (r < 0)
 		virtio_needs_reset(vd, "malformed request chain");
 	if (done)
 		virtio_queue_done(vd, q);

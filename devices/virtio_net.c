@@ -27,6 +27,12 @@
 #define RX_QUEUE   0
 #define TX_QUEUE   1
 #define QUEUE_SIZE 256
+/*
+ * Work per wake-up of the device loop: after this many frames in one
+ * direction the loop serves its other sources (the other direction, other
+ * devices, the console) before it continues.
+ */
+#define BURST	   128
 #define HDR_LEN	   sizeof(struct virtio_net_hdr_v1)
 /* a 64 KiB GSO frame, its Ethernet header and the virtio header */
 #define PKT_MAX	   (65536 + 14 + 4 + HDR_LEN)
@@ -156,7 +162,8 @@ static void rx(struct virtio_net *n)
 		set_tap_polling(n, 0); /* no spinning on a readable tap */
 		return;
 	}
-	for (;;) {
+	/* the tap stays readable: epoll brings us back after the others */
+	while (delivered < BURST) {
 		if (!n->pkt_len) {
 			ssize_t len = read(n->tap.fd, n->pkt, sizeof(n->pkt));
 
@@ -176,7 +183,7 @@ static void rx(struct virtio_net *n)
 			break;
 		}
 		n->pkt_len = 0;
-		delivered = 1;
+		delivered++;
 	}
 	if (n->pkt_len == 0)
 		set_tap_polling(n, 1);
@@ -223,7 +230,7 @@ static void tx(struct virtio_net *n)
 	struct virtq_req *req = vd->req;
 	int r, sent = 0;
 
-	while ((r = virtq_pop(vq, &vd->vm->mem, req)) == 1) {
+	while (sent < BURST && (r = virtq_pop(vq, &vd->vm->mem, req)) == 1) {
 		unsigned int i;
 
 		if (req->out_len <= HDR_LEN || req->nr_in) {
@@ -233,7 +240,7 @@ static void tx(struct virtio_net *n)
 		if (!tx_header_ok(vd, req)) {
 			n->tx_dropped++; /* offloads it never negotiated */
 			virtq_push(vq, req->head, 0);
-			sent = 1;
+			sent++;
 			continue;
 		}
 		for (i = 0; i < req->nr_out; i++)
@@ -243,9 +250,11 @@ static void tx(struct virtio_net *n)
 			n->tx_dropped++; /* tap full or down: lost as on a wire
 					  */
 		virtq_push(vq, req->head, 0);
-		sent = 1;
+		sent++;
 	}
-	if (r < 0)
+	if (sent == BURST)
+		virtio_kick(vd, TX_QUEUE); /* more later: others first */
+	else if (r < 0)
 		virtio_needs_reset(vd, "malformed transmit chain");
 	if (sent)
 		virtio_queue_done(vd, TX_QUEUE);

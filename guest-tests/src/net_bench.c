@@ -29,15 +29,32 @@
  * VIRTQ_AVAIL_F_NO_INTERRUPT on both queues); only VERSION_1 and MAC are
  * negotiated (no offloads, no mergeable buffers, no EVENT_IDX).
  *
+ * Timing.  The ACPI PM timer (3.579545 MHz, port 0x608 on kvmini and on
+ * QEMU q35) is read only at the two ends of a timed span (and once a
+ * second in between, for its wrap-around): a read is an exit to the VMM,
+ * whose cost depends on the VMM and on what else it is doing (QEMU serves
+ * it under the global lock that its I/O thread holds while it moves
+ * frames: on the PVM development machine a read took ~10 us on an idle
+ * QEMU and ~50 us in the middle of a round-trip run, ~10 us on kvmini),
+ * so none may sit in the middle of the measured work.  Everything in
+ * between runs on the TSC, calibrated
+ * against the PM timer for 10 ms before the work starts (on PVM, rdtsc
+ * traps to KVM and costs some microseconds, but the same on both VMMs,
+ * since neither sees it): the round trips of rr, the stall checks, and
+ * the once-a-second PM timer samples.  Loops look at the TSC every
+ * "check" polls, a number calibrated to take 5-10 ms.
+ *
  * Prints "BENCH net ready ..." once the device is up (the peer starts then)
- * and "BENCH done mode=M frames=N size=S ticks=T ..." at the end, T in ACPI
- * PM timer ticks (3.579545 MHz): tx from the first notification to the
- * count-th completion, rx from the first frame seen to the count-th after
- * it, rr the sum of the counted round trips, each from just before the
- * request is made available to just after its echo is seen (one PM timer
- * read, an exit to the VMM, is inside every round trip).  rr also prints
- * rtt_p50, rtt_p99, rtt_min, rtt_max in ticks.  Then powers off the way
- * blk_bench does (kvmini and QEMU q35).
+ * and "BENCH done mode=M frames=N size=S ticks=T ..." at the end, T in PM
+ * timer ticks: tx from the first notification to the count-th completion,
+ * rx from the first frame seen to the count-th after it, rr the sum of the
+ * counted round trips, each from just before the request is made
+ * available to just after its echo is seen (one rdtsc is inside every
+ * round trip).  rr also prints rtt_p50, rtt_p99, rtt_min, rtt_max in
+ * ticks (a round trip over 4.58 ms counts as that in the percentiles:
+ * "over" says how many); all print tsc64 and tmr64, the ticks that 64
+ * rdtsc and 64 PM timer reads take.  Then powers off the way blk_bench
+ * does (kvmini and QEMU q35).
  */
 #include "io.h"
 #include "net_frame.h"
@@ -58,9 +75,10 @@
 #define HIST_FINE    16384 /* one bin per tick: 0 .. 4.58 ms */
 #define HIST_COARSE  (HIST_FINE / 256)
 #define HIST_END     (HIST_BASE + 4 * (HIST_FINE + HIST_COARSE))
-#define STALL_TICKS  (10u * 3579545u) /* no progress for 10 s: give up */
-#define FIRST_TICKS  (60u * 3579545u) /* rx: the first frame, 60 s */
-#define POLLS	     1024 /* polls between PM timer samples */
+#define PM_HZ	     3579545u
+#define CAL_TICKS    35795u /* TSC calibration: 10 ms */
+#define STALL_S	     10	    /* no progress for 10 s: give up */
+#define FIRST_S	     60	    /* rx: the first frame, 60 s */
 
 enum mode { TX, RX, RR };
 
@@ -72,8 +90,24 @@ static struct {
 static struct net net;
 static uint16_t mask;
 
-/* PM timer, 24 or 32 bits: accumulate masked deltas, sampled often */
+static inline uint64_t rdtsc(void)
+{
+	uint32_t lo, hi;
+
+	__asm__ __volatile__("rdtsc" : "=a"(lo), "=d"(hi));
+	return ((uint64_t)hi << 32) | lo;
+}
+
+/* calibration: TSC cycles per PM tick, times 16; per second; polls per
+ * check; what 64 rdtsc and 64 PM timer reads take, in ticks */
+static uint32_t cpt16, polls_per_check, tsc64, tmr64;
+static uint64_t sec_cycles;
+
+/* PM timer, 24 or 32 bits: accumulate masked deltas, sampled at least
+ * once a second (a 24-bit counter wraps every 4.69 s) */
 static uint32_t tmr_last, ticks;
+static uint64_t tsc_tmr, tsc_progress;
+static int moved;
 
 static void tmr_sample(void)
 {
@@ -81,6 +115,81 @@ static void tmr_sample(void)
 
 	ticks += (now - tmr_last) & 0xffffff;
 	tmr_last = now;
+}
+
+/* a timed span starts: the PM timer and the TSC */
+static void span_start(void)
+{
+	tmr_last = inl(ACPI_PM_TMR);
+	ticks = 0;
+	tsc_tmr = tsc_progress = rdtsc();
+	moved = 0;
+}
+
+/* every polls_per_check polls: the PM timer once a second, and 1 if
+ * nothing moved (moved = 1 from the loop) for limit_s seconds */
+static int check(uint32_t limit_s)
+{
+	uint64_t now = rdtsc();
+
+	if (now - tsc_tmr >= sec_cycles) {
+		tmr_sample();
+		tsc_tmr = now;
+	}
+	if (moved) {
+		moved = 0;
+		tsc_progress = now;
+	}
+	return now - tsc_progress > limit_s * sec_cycles;
+}
+
+/* TSC cycles to PM ticks; 0xffffffff if over 2^28 cycles */
+static inline uint32_t cycles_to_ticks(uint32_t c)
+{
+	return c < (1u << 28) ? (c << 4) / cpt16 : 0xffffffffu;
+}
+
+static volatile uint16_t *volatile spin_idx;
+
+static void calibrate(void)
+{
+	uint32_t t0, t1, c, n, i;
+	uint64_t c0, c1;
+
+	t0 = inl(ACPI_PM_TMR);
+	c0 = rdtsc();
+	while ((((t1 = inl(ACPI_PM_TMR)) - t0) & 0xffffff) < CAL_TICKS)
+		;
+	c1 = rdtsc();
+	c = (uint32_t)(c1 - c0);
+	t1 = (t1 - t0) & 0xffffff;
+	cpt16 = c < (1u << 28) ? (c << 4) / t1 : 0xffffffffu;
+	if (!cpt16)
+		cpt16 = 1;
+	sec_cycles = (uint64_t)(c / t1) * PM_HZ;
+	/* polls: the rx loop's read of the used index, doubled until it
+	 * takes 5 ms */
+	spin_idx = &net.rx.used->idx;
+	for (n = 16;; n *= 2) {
+		uint16_t last = *spin_idx;
+
+		c0 = rdtsc();
+		for (i = 0; i < n; i++)
+			if (*spin_idx != last)
+				break;
+		c1 = rdtsc();
+		if (c1 - c0 >= sec_cycles / 200 || n >= (1u << 30))
+			break;
+	}
+	polls_per_check = n;
+	c0 = rdtsc();
+	for (i = 0; i < 64; i++)
+		c1 = rdtsc();
+	tsc64 = cycles_to_ticks((uint32_t)(c1 - c0));
+	t0 = inl(ACPI_PM_TMR);
+	for (i = 0; i < 64; i++)
+		t1 = inl(ACPI_PM_TMR);
+	tmr64 = (t1 - t0) & 0xffffff;
 }
 
 static int streq(const char *a, const char *b, uint32_t n)
@@ -229,24 +338,14 @@ static inline void kick(volatile uint16_t *addr, uint16_t q)
 	*addr = q;
 }
 
-static int stalled(uint32_t *since, uint32_t before, const char *what,
-		   uint32_t done)
-{
-	if ((*since += ticks - before) <= STALL_TICKS)
-		return 0;
-	printf("stalled: %s, %u of %u done\n", what, done, p.count);
-	return 1;
-}
-
 static int run_tx(void)
 {
 	volatile struct virtq_used *u = net.tx.used;
 	volatile uint16_t *aidx = &net.tx.avail->idx;
-	uint32_t pub = 0, done = 0, polls = 0, since = 0, before;
+	uint32_t pub = 0, done = 0, polls = 0;
 	uint16_t last = 0;
 
-	tmr_last = inl(ACPI_PM_TMR);
-	ticks = 0;
+	span_start();
 	while (done < p.count) {
 		uint16_t now = u->idx;
 		uint32_t freed;
@@ -262,7 +361,7 @@ static int run_tx(void)
 			}
 			done += (uint16_t)(now - last);
 			last = now;
-			since = 0;
+			moved = 1;
 		}
 		freed = net.tx.size - (pub - done);
 		if (pub < p.count &&
@@ -272,17 +371,19 @@ static int run_tx(void)
 			*aidx = (uint16_t)pub;
 			kick(tx_notify, NET_TXQ);
 		}
-		if (++polls >= POLLS) {
+		if (++polls >= polls_per_check) {
 			polls = 0;
-			before = ticks;
-			tmr_sample();
-			if (now == last && stalled(&since, before, "tx", done))
+			if (check(STALL_S)) {
+				printf("stalled: tx, %u of %u done\n", done,
+				       p.count);
 				return -1;
+			}
 		}
 	}
 	tmr_sample();
-	printf("BENCH done mode=tx frames=%u size=%u ticks=%u\n", done, p.size,
-	       ticks);
+	printf("BENCH done mode=tx frames=%u size=%u ticks=%u tsc64=%u "
+	       "tmr64=%u\n",
+	       done, p.size, ticks, tsc64, tmr64);
 	return 0;
 }
 
@@ -321,40 +422,39 @@ static inline uint32_t rx_poll(void)
 
 static int run_rx(void)
 {
-	uint32_t polls = 0, since = 0, start, before;
+	uint32_t polls = 0, start;
 
 	/* the first frame, however long the peer takes to start */
-	tmr_last = inl(ACPI_PM_TMR);
-	ticks = 0;
+	span_start();
 	while (!rx_poll()) {
-		if (++polls >= POLLS) {
+		if (++polls >= polls_per_check) {
 			polls = 0;
-			tmr_sample();
-			if (ticks > FIRST_TICKS) {
+			if (check(FIRST_S)) {
 				puts("rx: no frame from the peer in 60 s\n");
 				return -1;
 			}
 		}
 	}
-	tmr_last = inl(ACPI_PM_TMR);
-	ticks = 0;
+	span_start();
 	start = rx_got;
 	rx_bad = 0;
 	while (rx_got - start < p.count) {
 		if (rx_poll())
-			since = 0;
+			moved = 1;
 		rx_repost();
-		if (++polls >= POLLS) {
+		if (++polls >= polls_per_check) {
 			polls = 0;
-			before = ticks;
-			tmr_sample();
-			if (stalled(&since, before, "rx", rx_got - start))
+			if (check(STALL_S)) {
+				printf("stalled: rx, %u of %u done\n",
+				       rx_got - start, p.count);
 				return -1;
+			}
 		}
 	}
 	tmr_sample();
-	printf("BENCH done mode=rx frames=%u size=%u ticks=%u bad=%u\n",
-	       rx_got - start, p.size, ticks, rx_bad);
+	printf("BENCH done mode=rx frames=%u size=%u ticks=%u bad=%u tsc64=%u "
+	       "tmr64=%u\n",
+	       rx_got - start, p.size, ticks, rx_bad, tsc64, tmr64);
 	return 0;
 }
 
@@ -364,7 +464,7 @@ static volatile uint32_t *const fine = (volatile uint32_t *)HIST_BASE;
 static volatile uint32_t *const coarse =
 	(volatile uint32_t *)(HIST_BASE + 4 * HIST_FINE);
 
-/* the value of rank r (1-based) among n samples; over: HIST_FINE */
+/* the value of rank r (1-based); past the fine bins: HIST_FINE */
 static uint32_t rank_value(uint32_t r)
 {
 	uint32_t c = 0, i = 0, j;
@@ -388,53 +488,51 @@ static int run_rr(void)
 {
 	volatile struct virtq_used *txu = net.tx.used;
 	volatile uint16_t *aidx = &net.tx.avail->idx;
-	uint32_t pub = 0, it, total = p.warmup + p.count, t, t_prev, d;
-	uint32_t mn = 0xffffffffu, mx = 0, over = 0, polls, since;
-	uint64_t sum = 0;
+	volatile uint16_t *ridx = &net.rx.used->idx;
+	uint32_t pub = 0, it, total = p.warmup + p.count, d, polls, i;
+	uint32_t mn = 0xffffffffu, mx = 0, over = 0;
+	uint64_t sum = 0, c0, c1;
 
 	memset((void *)HIST_BASE, 0, HIST_END - HIST_BASE);
-	t_prev = inl(ACPI_PM_TMR);
+	span_start();
 	for (it = 0; it < total; it++) {
 		/* the echo of the previous request means its transmit chain
 		 * is done on both VMMs; wait anyway if the ring is full */
-		polls = since = 0;
+		polls = 0;
 		while ((uint16_t)((uint16_t)pub - txu->idx) >= net.tx.size) {
-			if (++polls >= POLLS) {
+			if (++polls >= polls_per_check) {
 				polls = 0;
-				tmr_last = t_prev;
-				ticks = 0;
-				tmr_sample();
-				if (ticks > STALL_TICKS) {
+				if (check(STALL_S)) {
 					puts("rr: transmit ring stuck\n");
 					return -1;
 				}
 			}
 		}
+		/* the timed part: as few instructions as can be, since each
+		 * may be emulated */
 		pub++;
-		barrier();
+		c0 = rdtsc();
 		*aidx = (uint16_t)pub;
 		kick(tx_notify, NET_TXQ);
-		polls = 0;
-		ticks = 0;
-		tmr_last = t_prev;
-		while (!rx_poll()) {
-			if (++polls >= POLLS) {
-				polls = 0;
-				tmr_sample();
-				if (ticks > STALL_TICKS) {
-					printf("rr: no echo for round trip "
-					       "%u in 10 s\n",
-					       it);
-					return -1;
-				}
+		for (;;) {
+			for (i = polls_per_check; i && *ridx == rx_last; i--)
+				;
+			if (i)
+				break;
+			if (check(STALL_S)) {
+				printf("rr: no echo for round trip %u in 10 s\n",
+				       it);
+				return -1;
 			}
 		}
-		t = inl(ACPI_PM_TMR);
-		d = (t - t_prev) & 0xffffff;
-		t_prev = t;
+		c1 = rdtsc();
+		rx_poll();
+		moved = 1;
 		rx_repost();
 		if (it < p.warmup)
 			continue;
+		d = cycles_to_ticks(c1 - c0 > 0xffffffffu ? 0xffffffffu
+							  : (uint32_t)(c1 - c0));
 		sum += d;
 		if (d < mn)
 			mn = d;
@@ -451,9 +549,11 @@ static int run_rr(void)
 		printf("rr: %u frames received for %u requests\n", rx_got,
 		       total);
 	printf("BENCH done mode=rr frames=%u size=%u ticks=%llu rtt_p50=%u "
-	       "rtt_p99=%u rtt_min=%u rtt_max=%u over=%u bad=%u\n",
+	       "rtt_p99=%u rtt_min=%u rtt_max=%u over=%u bad=%u tsc64=%u "
+	       "tmr64=%u\n",
 	       p.count, p.size, sum, rank_value((p.count + 1) / 2),
-	       rank_value(p.count - p.count / 100), mn, mx, over, rx_bad);
+	       rank_value(p.count - p.count / 100), mn, mx, over, rx_bad,
+	       tsc64, tmr64);
 	return 0;
 }
 
@@ -519,7 +619,9 @@ static int run(const struct hvm_start_info *si)
 	if (net_go(&net))
 		return -1;
 	net_mac_str(net.mac, mac);
-	printf("BENCH net ready mac=%s qsize=%u\n", mac, net.rx.size);
+	calibrate();
+	printf("BENCH net ready mac=%s qsize=%u check=%u polls\n", mac,
+	       net.rx.size, polls_per_check);
 	if (p.mode == TX)
 		return run_tx();
 	if (p.mode == RX)

@@ -4,6 +4,7 @@
  */
 #include "pci.h"
 #include "io.h"
+#include "serial.h"
 
 #define PCI_CONF_ADDR 0xcf8
 #define PCI_CONF_DATA 0xcfc
@@ -181,4 +182,36 @@ int pci_bar(const struct pci_dev *d, int n, struct pci_bar *bar)
 void pci_enable(const struct pci_dev *d, uint16_t bits)
 {
 	pci_write16(d, PCI_COMMAND, pci_read16(d, PCI_COMMAND) | bits);
+}
+
+void pci_assign_bars(uint16_t vendor, uint16_t device)
+{
+	struct pci_dev d;
+	struct pci_bar bar;
+	uint32_t next = 0xc0000000u;
+	int n, step;
+
+	if (!pci_find(vendor, device, &d))
+		return;
+	for (n = 0; n < 6; n += step) {
+		step = pci_bar(&d, n, &bar);
+		if (bar.size && !bar.io && bar.base &&
+		    bar.base + bar.size > next && bar.base < 0xfec00000u)
+			next = (uint32_t)(bar.base + bar.size);
+	}
+	for (n = 0; n < 6; n += step) {
+		uint8_t off = (uint8_t)(PCI_BAR0 + 4 * n);
+		uint32_t size, base;
+
+		step = pci_bar(&d, n, &bar);
+		if (!bar.size || bar.io || bar.base || bar.size > 0x10000000u)
+			continue;
+		size = (uint32_t)bar.size;
+		base = (next + size - 1) & ~(size - 1);
+		pci_write32(&d, off, base | (pci_read32(&d, off) & 0xf));
+		if (bar.mem64)
+			pci_write32(&d, (uint8_t)(off + 4), 0);
+		printf("assigned BAR%d at %x (size %llx)\n", n, base, bar.size);
+		next = base + size;
+	}
 }

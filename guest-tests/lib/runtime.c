@@ -7,9 +7,8 @@
 #include "serial.h"
 
 #define ACPI_PM1_CNT 0x604
-#define ACPI_PM_TMR  0x608
-#define SLP_S5	     ((5 << 10) | (1 << 13))
-#define PM_TMR_HZ    3579545u
+#define SLP_EN	     (1 << 13)
+#define SLP_S5	     ((5 << 10) | SLP_EN)
 
 void *memset(void *s, int c, size_t n)
 {
@@ -85,8 +84,7 @@ void *dma_alloc(uint32_t size, uint32_t align)
 
 void deadline_start(struct deadline *d, uint32_t ms)
 {
-	d->last = inl(ACPI_PM_TMR);
-	d->elapsed = 0;
+	pm_clock_start(&d->clk);
 	d->limit = ms * (PM_TMR_HZ / 1000);
 	/* a backstop if the timer does not count: a poll costs at least one
 	 * exit to kvmini, well over a microsecond */
@@ -95,20 +93,25 @@ void deadline_start(struct deadline *d, uint32_t ms)
 
 int deadline_passed(struct deadline *d)
 {
-	uint32_t now = inl(ACPI_PM_TMR);
-
-	/* 24-bit or 32-bit counter: a mask of 24 bits works for both as long
-	 * as we sample more often than every 4.6 s */
-	d->elapsed += (now - d->last) & 0xffffff;
-	d->last = now;
+	pm_clock_sample(&d->clk);
 	if (d->polls)
 		d->polls--;
-	return d->elapsed >= d->limit || d->polls == 0;
+	return d->clk.ticks >= d->limit || d->polls == 0;
 }
 
 void poweroff(void)
 {
 	outw(ACPI_PM1_CNT, SLP_S5);
+	for (;;)
+		__asm__ __volatile__("cli; hlt");
+}
+
+void poweroff_any(uint16_t exitport)
+{
+	outw(ACPI_PM1_CNT, SLP_S5);
+	outw(ACPI_PM1_CNT, (0 << 10) | SLP_EN);
+	if (exitport)
+		outb(exitport, 0);
 	for (;;)
 		__asm__ __volatile__("cli; hlt");
 }

@@ -14,6 +14,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "io.h"
+
 void *memset(void *s, int c, size_t n);
 void *memcpy(void *dst, const void *src, size_t n);
 int memcmp(const void *a, const void *b, size_t n);
@@ -50,18 +52,46 @@ uint64_t ram_top(const struct hvm_start_info *si);
  * Running out is a bug in the test: it prints FAIL and powers off. */
 void *dma_alloc(uint32_t size, uint32_t align);
 
-/* timeouts on the ACPI PM timer (port 0x608, 3.579545 MHz) */
+/* the ACPI PM timer: port 0x608 on kvmini and QEMU q35 (ICH9 PMBASE 0x600) */
+#define ACPI_PM_TMR 0x608
+#define PM_TMR_HZ   3579545u
+
+/* ticks counted on the PM timer, 24 or 32 bits wide: masked deltas, so
+ * sample it more often than every 4.6 s */
+struct pm_clock {
+	uint32_t last;	/* last sample */
+	uint32_t ticks; /* since pm_clock_start */
+};
+
+static inline void pm_clock_start(struct pm_clock *c)
+{
+	c->last = inl(ACPI_PM_TMR);
+	c->ticks = 0;
+}
+
+static inline void pm_clock_sample(struct pm_clock *c)
+{
+	uint32_t now = inl(ACPI_PM_TMR);
+
+	c->ticks += (now - c->last) & 0xffffff;
+	c->last = now;
+}
+
+/* timeouts on the PM timer */
 struct deadline {
-	uint32_t last;	  /* last PM timer sample */
-	uint32_t elapsed; /* ticks seen so far */
-	uint32_t limit;	  /* ticks allowed */
-	uint32_t polls;	  /* hard cap in case the timer does not run */
+	struct pm_clock clk; /* ticks seen so far */
+	uint32_t limit;	     /* ticks allowed */
+	uint32_t polls;	     /* hard cap in case the timer does not run */
 };
 void deadline_start(struct deadline *d, uint32_t ms);
 int deadline_passed(struct deadline *d);
 
 /* ACPI S5: kvmini exits with code 0 */
 void poweroff(void) __attribute__((noreturn));
+/* S5 on kvmini (SLP_TYP 5, its \_S5) and on QEMU q35 (SLP_TYP 0: QEMU's
+ * \_S5; it ignores 5, kvmini ignores 0); then, if exitport is not 0, a
+ * write there (QEMU's isa-debug-exit) as a last resort */
+void poweroff_any(uint16_t exitport) __attribute__((noreturn));
 /* called by start32.S with main()'s return value */
 void guest_exit(int rc) __attribute__((noreturn));
 

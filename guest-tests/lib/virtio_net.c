@@ -2,6 +2,7 @@
  * virtio-net driver pieces for the test guests: see virtio_net.h.
  */
 #include "virtio_net.h"
+#include "args.h"
 #include "io.h"
 #include "runtime.h"
 #include "serial.h"
@@ -106,19 +107,5 @@ void net_mac_str(const uint8_t *mac, char *buf)
 
 int net_cmdline_has(const void *start_info, const char *w)
 {
-	const struct hvm_start_info *si = start_info;
-	const char *p;
-	size_t wl = strlen(w), i;
-
-	if (si->magic != HVM_START_MAGIC || !si->cmdline_paddr ||
-	    si->cmdline_paddr >= 0x100000000ULL)
-		return 0;
-	p = (const char *)(uintptr_t)si->cmdline_paddr;
-	/* bounded: kvmini's command line is at most a few KiB */
-	for (i = 0; i < 4096 && p[i]; i++) {
-		if ((i == 0 || p[i - 1] == ' ') && !memcmp(p + i, w, wl) &&
-		    (p[i + wl] == ' ' || p[i + wl] == 0))
-			return 1;
-	}
-	return 0;
+	return cmdline_has(start_info, w);
 }

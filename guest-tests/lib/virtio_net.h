@@ -77,7 +77,8 @@ int net_tx_chain(struct net *n, const struct vq_buf *bufs, int nbufs,
 		 uint32_t ms, uint32_t *id, uint32_t *len);
 /* "02:00:00:00:00:01" into buf (18 bytes) */
 void net_mac_str(const uint8_t *mac, char *buf);
-/* does the PVH command line hold the word w (e.g. "mrg=1")? */
+/* does the PVH command line hold the word w (e.g. "mrg=1")?  See
+ * cmdline_has in args.h. */
 int net_cmdline_has(const void *start_info, const char *w);
 
 #endif

@@ -22,19 +22,17 @@
  * Prints "BENCH done N requests ... ticks T" (T: ACPI PM timer ticks at
  * 3.579545 MHz from the first submission to the last completion), then
  * powers off in a way both kvmini and QEMU q35 understand (see
- * bench_poweroff).  Buffers live above the runtime's DMA arena and are
+ * poweroff_any).  Buffers live above the runtime's DMA arena and are
  * never cleared, so setup costs the same whatever bs and qd are.
  */
+#include "args.h"
 #include "blk_common.h"
 #include "io.h"
 #include "serial.h"
 
-#define ACPI_PM1_CNT 0x604 /* kvmini, and QEMU q35 (ICH9 PMBASE 0x600) */
-#define ACPI_PM_TMR  0x608
-#define SLP_EN	     (1 << 13)
 #define MAX_QD	     64
 #define BUF_BASE     0x01400000u /* past DMA_END (0x01200000) */
-#define STALL_TICKS  (10u * 3579545u) /* no completion for 10 s: give up */
+#define STALL_TICKS  (10u * PM_TMR_HZ) /* no completion for 10 s: give up */
 
 enum mode { SEQREAD, SEQWRITE, RANDREAD };
 
@@ -53,78 +51,27 @@ struct slot {
 };
 static struct slot slots[MAX_QD];
 
-/* PM timer, 24 or 32 bits: accumulate masked deltas, sampled often */
-static uint32_t tmr_last, ticks;
-
-static void tmr_sample(void)
-{
-	uint32_t now = inl(ACPI_PM_TMR);
-
-	ticks += (now - tmr_last) & 0xffffff;
-	tmr_last = now;
-}
-
-static int streq(const char *a, const char *b, uint32_t n)
-{
-	return strlen(b) == n && memcmp(a, b, n) == 0;
-}
-
-/* decimal or 0x hex, optional K/M suffix; 0 and *ok = 0 on junk */
-static uint32_t parse_num(const char *s, uint32_t n, int *ok)
-{
-	uint32_t v = 0, base = 10, i = 0;
-
-	if (n > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
-		base = 16, i = 2;
-	if (i == n)
-		*ok = 0;
-	for (; i < n; i++) {
-		char c = s[i];
-		uint32_t d;
-
-		if (c >= '0' && c <= '9')
-			d = (uint32_t)(c - '0');
-		else if (base == 16 && c >= 'a' && c <= 'f')
-			d = (uint32_t)(c - 'a' + 10);
-		else if (base == 16 && c >= 'A' && c <= 'F')
-			d = (uint32_t)(c - 'A' + 10);
-		else if ((c == 'K' || c == 'k') && i + 1 == n)
-			return v << 10;
-		else if ((c == 'M' || c == 'm') && i + 1 == n)
-			return v << 20;
-		else {
-			*ok = 0;
-			return 0;
-		}
-		v = v * base + d;
-	}
-	return v;
-}
+/* PM timer, sampled often */
+static struct pm_clock tmr;
 
 /* key=value words; unknown keys (console=..., from a default command
  * line) are ignored, bad values are not */
 static int parse_cmdline(const char *c)
 {
-	while (c && *c) {
-		const char *w = c, *eq = 0;
-		uint32_t n = 0, kn, v;
+	struct arg a;
+
+	while (arg_next(&c, &a)) {
+		uint32_t v;
 		int ok = 1;
 
-		while (w[n] && w[n] != ' ') {
-			if (w[n] == '=' && !eq)
-				eq = w + n;
-			n++;
-		}
-		c = w[n] ? w + n + 1 : w + n;
-		if (!n || !eq)
+		if (!a.val)
 			continue;
-		kn = (uint32_t)(eq - w);
-		if (streq(w, "mode", kn)) {
-			if (streq(eq + 1, "seqread", n - kn - 1))
+		if (arg_eq(a.word, a.klen, "mode")) {
+			if (arg_eq(a.val, a.vlen, "seqread"))
 				p.mode = SEQREAD;
-			else if (streq(eq + 1, "seqwrite", n - kn - 1))
+			else if (arg_eq(a.val, a.vlen, "seqwrite"))
 				p.mode = SEQWRITE;
-			else if (streq(eq + 1, "randread", n - kn - 1))
+			else if (arg_eq(a.val, a.vlen, "randread"))
 				p.mode = RANDREAD;
 			else {
 				puts("mode: want seqread, seqwrite or randread\n");
@@ -132,38 +79,23 @@ static int parse_cmdline(const char *c)
 			}
 			continue;
 		}
-		v = parse_num(eq + 1, n - kn - 1, &ok);
-		if (streq(w, "bs", kn))
+		v = arg_num(a.val, a.vlen, &ok);
+		if (arg_eq(a.word, a.klen, "bs"))
 			p.bs = v;
-		else if (streq(w, "count", kn))
+		else if (arg_eq(a.word, a.klen, "count"))
 			p.count = v;
-		else if (streq(w, "qd", kn))
+		else if (arg_eq(a.word, a.klen, "qd"))
 			p.qd = v;
-		else if (streq(w, "seed", kn))
+		else if (arg_eq(a.word, a.klen, "seed"))
 			p.seed = v ? v : 1;
-		else if (streq(w, "exitport", kn))
+		else if (arg_eq(a.word, a.klen, "exitport"))
 			p.exitport = v;
 		if (!ok) {
-			printf("bad value in '%s'\n", w);
+			printf("bad value in '%s'\n", a.word);
 			return -1;
 		}
 	}
 	return 0;
-}
-
-/*
- * Power off on kvmini (SLP_TYP 5 = its \_S5) and on QEMU q35 (SLP_TYP 0 is
- * QEMU's \_S5; it ignores 5, kvmini ignores 0).  exitport=PORT adds a
- * write there (QEMU's isa-debug-exit) as a last resort.
- */
-static void __attribute__((noreturn)) bench_poweroff(void)
-{
-	outw(ACPI_PM1_CNT, (5 << 10) | SLP_EN);
-	outw(ACPI_PM1_CNT, (0 << 10) | SLP_EN);
-	if (p.exitport)
-		outb((uint16_t)p.exitport, 0);
-	for (;;)
-		__asm__ __volatile__("cli; hlt");
 }
 
 static uint32_t log2u(uint32_t v)
@@ -217,45 +149,6 @@ static void submit(struct blk *b, uint32_t i)
 	virtq_publish(&b->vq, (uint16_t)(3 * i));
 }
 
-/*
- * Firmware that leaves BARs unassigned (QEMU's qboot, which tools/bench.sh
- * prefers to SeaBIOS because it boots in well under a second here): place
- * the device's unassigned memory BARs from 0xc0000000 up, size-aligned,
- * past any BAR already there.  kvmini assigns every BAR itself, so there
- * this changes nothing.
- */
-static void assign_bars(void)
-{
-	struct pci_dev d;
-	struct pci_bar bar;
-	uint32_t next = 0xc0000000u;
-	int n, step;
-
-	if (!pci_find(VIRTIO_PCI_VENDOR, VIRTIO_ID_BLOCK_PCI, &d))
-		return;
-	for (n = 0; n < 6; n += step) {
-		step = pci_bar(&d, n, &bar);
-		if (bar.size && !bar.io && bar.base &&
-		    bar.base + bar.size > next && bar.base < 0xfec00000u)
-			next = (uint32_t)(bar.base + bar.size);
-	}
-	for (n = 0; n < 6; n += step) {
-		uint32_t base;
-
-		step = pci_bar(&d, n, &bar);
-		if (!bar.size || bar.io || bar.base || bar.size > 0x10000000u)
-			continue;
-		base = (next + (uint32_t)bar.size - 1) & ~((uint32_t)bar.size - 1);
-		pci_write32(&d, (uint8_t)(PCI_BAR0 + 4 * n),
-			    base | (pci_read32(&d, (uint8_t)(PCI_BAR0 + 4 * n)) &
-				    0xf));
-		if (bar.mem64)
-			pci_write32(&d, (uint8_t)(PCI_BAR0 + 4 * n + 4), 0);
-		printf("assigned BAR%d at %x (size %llx)\n", n, base, bar.size);
-		next = base + (uint32_t)bar.size;
-	}
-}
-
 static int run(const struct hvm_start_info *si)
 {
 	struct blk *b = &blk;
@@ -264,9 +157,7 @@ static int run(const struct hvm_start_info *si)
 	uint64_t top = ram_top(si);
 	uint32_t bufend;
 
-	if (si->magic == HVM_START_MAGIC && si->cmdline_paddr &&
-	    si->cmdline_paddr < 0x100000000ULL &&
-	    parse_cmdline((const char *)(uintptr_t)si->cmdline_paddr))
+	if (parse_cmdline(pvh_cmdline(si)))
 		return -1;
 	if (p.bs < 512 || p.bs > (1u << 20) || (p.bs & (p.bs - 1))) {
 		printf("bs %u: want a power of 2 from 512 to 1048576\n", p.bs);
@@ -287,7 +178,7 @@ static int run(const struct hvm_start_info *si)
 	       p.mode == SEQWRITE ? "seqwrite" : "randread",
 	       p.bs, p.count, p.qd);
 
-	assign_bars();
+	pci_assign_bars(VIRTIO_PCI_VENDOR, VIRTIO_ID_BLOCK_PCI);
 	if (blk_find(b, 256))
 		return -1;
 	if (blk_start(b, VIRTIO_BLK_F_FLUSH))
@@ -338,8 +229,7 @@ static int run(const struct hvm_start_info *si)
 
 	/* polled: no used-buffer notifications, please (2.7.7) */
 	b->vq.avail->flags = 1; /* VIRTQ_AVAIL_F_NO_INTERRUPT */
-	tmr_last = inl(ACPI_PM_TMR);
-	ticks = 0;
+	pm_clock_start(&tmr);
 	for (i = 0; i < p.qd && submitted < p.count; i++, submitted++)
 		submit(b, i);
 	if (submitted)
@@ -383,11 +273,11 @@ static int run(const struct hvm_start_info *si)
 		 * enough for a 24-bit counter (4.7 s), rarely enough to cost
 		 * nothing measurable */
 		if ((got && (completed & 63) < got) || ++polls >= 2048) {
-			uint32_t before = ticks;
+			uint32_t before = tmr.ticks;
 
 			polls = 0;
-			tmr_sample();
-			if (!got && (since_progress += ticks - before) >
+			pm_clock_sample(&tmr);
+			if (!got && (since_progress += tmr.ticks - before) >
 					    STALL_TICKS) {
 				printf("stalled: %u of %u requests completed, "
 				       "%u submitted\n",
@@ -411,18 +301,19 @@ static int run(const struct hvm_start_info *si)
 			       sizeof(*slots[0].hdr), VIRTQ_DESC_F_NEXT, d + 1);
 		virtq_set_desc(&b->vq, d + 1, (uintptr_t)slots[0].status, 1,
 			       VIRTQ_DESC_F_WRITE, 0);
-		tmr_sample();
-		before = ticks;
+		pm_clock_sample(&tmr);
+		before = tmr.ticks;
 		since_progress = 0;
 		virtq_publish(&b->vq, d);
 		vpci_kick(&b->vp, &b->vq);
 		while (!virtq_get_used(&b->vq, &id, &len)) {
 			if (++polls >= 2048) {
-				uint32_t t = ticks;
+				uint32_t t = tmr.ticks;
 
 				polls = 0;
-				tmr_sample();
-				if ((since_progress += ticks - t) > STALL_TICKS) {
+				pm_clock_sample(&tmr);
+				if ((since_progress += tmr.ticks - t) >
+				    STALL_TICKS) {
 					puts("flush: no completion in 10 s\n");
 					return -1;
 				}
@@ -433,12 +324,12 @@ static int run(const struct hvm_start_info *si)
 			       *slots[0].status);
 			return -1;
 		}
-		tmr_sample();
-		flush_ticks = ticks - before;
+		pm_clock_sample(&tmr);
+		flush_ticks = tmr.ticks - before;
 	}
-	tmr_sample();
+	pm_clock_sample(&tmr);
 	printf("BENCH done %u requests of %u bytes ticks %u flush_ticks %u\n",
-	       completed, p.bs, ticks, flush_ticks);
+	       completed, p.bs, tmr.ticks, flush_ticks);
 	return 0;
 }
 
@@ -446,5 +337,5 @@ int main(const struct hvm_start_info *si)
 {
 	if (run(si))
 		puts("BENCH FAIL\n");
-	bench_poweroff();
+	poweroff_any((uint16_t)p.exitport);
 }

@@ -56,15 +56,13 @@
  * rdtsc and 64 PM timer reads take.  Then powers off the way blk_bench
  * does (kvmini and QEMU q35).
  */
+#include "args.h"
 #include "io.h"
 #include "net_frame.h"
 #include "runtime.h"
 #include "serial.h"
 #include "virtio_net.h"
 
-#define ACPI_PM1_CNT 0x604
-#define ACPI_PM_TMR  0x608
-#define SLP_EN	     (1 << 13)
 #define QSIZE	     256
 #define RXBUF	     1536 /* >= 12 + 1514 */
 /* past the DMA arena (DMA_END 0x01200000): never cleared, so setup costs
@@ -75,7 +73,6 @@
 #define HIST_FINE    16384 /* one bin per tick: 0 .. 4.58 ms */
 #define HIST_COARSE  (HIST_FINE / 256)
 #define HIST_END     (HIST_BASE + 4 * (HIST_FINE + HIST_COARSE))
-#define PM_HZ	     3579545u
 #define CAL_TICKS    35795u /* TSC calibration: 10 ms */
 #define STALL_S	     10	    /* no progress for 10 s: give up */
 #define FIRST_S	     60	    /* rx: the first frame, 60 s */
@@ -105,23 +102,14 @@ static uint64_t sec_cycles;
 
 /* PM timer, 24 or 32 bits: accumulate masked deltas, sampled at least
  * once a second (a 24-bit counter wraps every 4.69 s) */
-static uint32_t tmr_last, ticks;
+static struct pm_clock tmr;
 static uint64_t tsc_tmr, tsc_progress;
 static int moved;
-
-static void tmr_sample(void)
-{
-	uint32_t now = inl(ACPI_PM_TMR);
-
-	ticks += (now - tmr_last) & 0xffffff;
-	tmr_last = now;
-}
 
 /* a timed span starts: the PM timer and the TSC */
 static void span_start(void)
 {
-	tmr_last = inl(ACPI_PM_TMR);
-	ticks = 0;
+	pm_clock_start(&tmr);
 	tsc_tmr = tsc_progress = rdtsc();
 	moved = 0;
 }
@@ -133,7 +121,7 @@ static int check(uint32_t limit_s)
 	uint64_t now = rdtsc();
 
 	if (now - tsc_tmr >= sec_cycles) {
-		tmr_sample();
+		pm_clock_sample(&tmr);
 		tsc_tmr = now;
 	}
 	if (moved) {
@@ -166,7 +154,7 @@ static void calibrate(void)
 	cpt16 = c < (1u << 28) ? (c << 4) / t1 : 0xffffffffu;
 	if (!cpt16)
 		cpt16 = 1;
-	sec_cycles = (uint64_t)(c / t1) * PM_HZ;
+	sec_cycles = (uint64_t)(c / t1) * PM_TMR_HZ;
 	/* polls: the rx loop's read of the used index, doubled until it
 	 * takes 5 ms */
 	spin_idx = &net.rx.used->idx;
@@ -192,66 +180,23 @@ static void calibrate(void)
 	tmr64 = (t1 - t0) & 0xffffff;
 }
 
-static int streq(const char *a, const char *b, uint32_t n)
-{
-	return strlen(b) == n && memcmp(a, b, n) == 0;
-}
-
-/* decimal or 0x hex, optional K/M suffix; 0 and *ok = 0 on junk */
-static uint32_t parse_num(const char *s, uint32_t n, int *ok)
-{
-	uint32_t v = 0, base = 10, i = 0;
-
-	if (n > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
-		base = 16, i = 2;
-	if (i == n)
-		*ok = 0;
-	for (; i < n; i++) {
-		char c = s[i];
-		uint32_t d;
-
-		if (c >= '0' && c <= '9')
-			d = (uint32_t)(c - '0');
-		else if (base == 16 && c >= 'a' && c <= 'f')
-			d = (uint32_t)(c - 'a' + 10);
-		else if (base == 16 && c >= 'A' && c <= 'F')
-			d = (uint32_t)(c - 'A' + 10);
-		else if ((c == 'K' || c == 'k') && i + 1 == n)
-			return v << 10;
-		else if ((c == 'M' || c == 'm') && i + 1 == n)
-			return v << 20;
-		else {
-			*ok = 0;
-			return 0;
-		}
-		v = v * base + d;
-	}
-	return v;
-}
-
 /* key=value words; unknown keys are ignored, bad values are not */
 static int parse_cmdline(const char *c)
 {
-	while (c && *c) {
-		const char *w = c, *eq = 0;
-		uint32_t n = 0, kn, v;
+	struct arg a;
+
+	while (arg_next(&c, &a)) {
+		uint32_t v;
 		int ok = 1;
 
-		while (w[n] && w[n] != ' ') {
-			if (w[n] == '=' && !eq)
-				eq = w + n;
-			n++;
-		}
-		c = w[n] ? w + n + 1 : w + n;
-		if (!n || !eq)
+		if (!a.val)
 			continue;
-		kn = (uint32_t)(eq - w);
-		if (streq(w, "mode", kn)) {
-			if (streq(eq + 1, "tx", n - kn - 1))
+		if (arg_eq(a.word, a.klen, "mode")) {
+			if (arg_eq(a.val, a.vlen, "tx"))
 				p.mode = TX;
-			else if (streq(eq + 1, "rx", n - kn - 1))
+			else if (arg_eq(a.val, a.vlen, "rx"))
 				p.mode = RX;
-			else if (streq(eq + 1, "rr", n - kn - 1))
+			else if (arg_eq(a.val, a.vlen, "rr"))
 				p.mode = RR;
 			else {
 				puts("mode: want tx, rx or rr\n");
@@ -259,67 +204,23 @@ static int parse_cmdline(const char *c)
 			}
 			continue;
 		}
-		v = parse_num(eq + 1, n - kn - 1, &ok);
-		if (streq(w, "size", kn))
+		v = arg_num(a.val, a.vlen, &ok);
+		if (arg_eq(a.word, a.klen, "size"))
 			p.size = v;
-		else if (streq(w, "count", kn))
+		else if (arg_eq(a.word, a.klen, "count"))
 			p.count = v;
-		else if (streq(w, "batch", kn))
+		else if (arg_eq(a.word, a.klen, "batch"))
 			p.batch = v;
-		else if (streq(w, "warmup", kn))
+		else if (arg_eq(a.word, a.klen, "warmup"))
 			p.warmup = v;
-		else if (streq(w, "exitport", kn))
+		else if (arg_eq(a.word, a.klen, "exitport"))
 			p.exitport = v;
 		if (!ok) {
-			printf("bad value in '%s'\n", w);
+			printf("bad value in '%s'\n", a.word);
 			return -1;
 		}
 	}
 	return 0;
-}
-
-/* as blk_bench: SLP_TYP 5 is kvmini's \_S5, 0 is QEMU q35's */
-static void __attribute__((noreturn)) bench_poweroff(void)
-{
-	outw(ACPI_PM1_CNT, (5 << 10) | SLP_EN);
-	outw(ACPI_PM1_CNT, (0 << 10) | SLP_EN);
-	if (p.exitport)
-		outb((uint16_t)p.exitport, 0);
-	for (;;)
-		__asm__ __volatile__("cli; hlt");
-}
-
-/* as blk_bench: place memory BARs that the firmware (qboot) left at 0 */
-static void assign_bars(void)
-{
-	struct pci_dev d;
-	struct pci_bar bar;
-	uint32_t next = 0xc0000000u;
-	int n, step;
-
-	if (!pci_find(VIRTIO_PCI_VENDOR, VIRTIO_ID_NET_PCI, &d))
-		return;
-	for (n = 0; n < 6; n += step) {
-		step = pci_bar(&d, n, &bar);
-		if (bar.size && !bar.io && bar.base &&
-		    bar.base + bar.size > next && bar.base < 0xfec00000u)
-			next = (uint32_t)(bar.base + bar.size);
-	}
-	for (n = 0; n < 6; n += step) {
-		uint32_t base;
-
-		step = pci_bar(&d, n, &bar);
-		if (!bar.size || bar.io || bar.base || bar.size > 0x10000000u)
-			continue;
-		base = (next + (uint32_t)bar.size - 1) & ~((uint32_t)bar.size - 1);
-		pci_write32(&d, (uint8_t)(PCI_BAR0 + 4 * n),
-			    base | (pci_read32(&d, (uint8_t)(PCI_BAR0 + 4 * n)) &
-				    0xf));
-		if (bar.mem64)
-			pci_write32(&d, (uint8_t)(PCI_BAR0 + 4 * n + 4), 0);
-		printf("assigned BAR%d at %x (size %llx)\n", n, base, bar.size);
-		next = base + (uint32_t)bar.size;
-	}
 }
 
 /* the notification address of a queue, computed once */
@@ -380,10 +281,10 @@ static int run_tx(void)
 			}
 		}
 	}
-	tmr_sample();
+	pm_clock_sample(&tmr);
 	printf("BENCH done mode=tx frames=%u size=%u ticks=%u tsc64=%u "
 	       "tmr64=%u\n",
-	       done, p.size, ticks, tsc64, tmr64);
+	       done, p.size, tmr.ticks, tsc64, tmr64);
 	return 0;
 }
 
@@ -451,10 +352,10 @@ static int run_rx(void)
 			}
 		}
 	}
-	tmr_sample();
+	pm_clock_sample(&tmr);
 	printf("BENCH done mode=rx frames=%u size=%u ticks=%u bad=%u tsc64=%u "
 	       "tmr64=%u\n",
-	       rx_got - start, p.size, ticks, rx_bad, tsc64, tmr64);
+	       rx_got - start, p.size, tmr.ticks, rx_bad, tsc64, tmr64);
 	return 0;
 }
 
@@ -565,9 +466,7 @@ static int run(const struct hvm_start_info *si)
 	char mac[18];
 	uint32_t i;
 
-	if (si->magic == HVM_START_MAGIC && si->cmdline_paddr &&
-	    si->cmdline_paddr < 0x100000000ULL &&
-	    parse_cmdline((const char *)(uintptr_t)si->cmdline_paddr))
+	if (parse_cmdline(pvh_cmdline(si)))
 		return -1;
 	if (p.size < 60 || p.size > NF_MAX_LEN) {
 		printf("size %u: want 60 .. %u\n", p.size, NF_MAX_LEN);
@@ -585,7 +484,7 @@ static int run(const struct hvm_start_info *si)
 	       p.mode == TX ? "tx" : p.mode == RX ? "rx" : "rr", p.size,
 	       p.count, p.batch);
 
-	assign_bars();
+	pci_assign_bars(VIRTIO_PCI_VENDOR, VIRTIO_ID_NET_PCI);
 	if (net_find(&net, QSIZE) || net_setup(&net, VIRTIO_NET_F_MAC))
 		return -1;
 	if (net.rx.size != net.tx.size || net.rx.size < 2 * p.batch) {
@@ -633,5 +532,5 @@ int main(const struct hvm_start_info *si)
 {
 	if (run(si))
 		puts("BENCH FAIL\n");
-	bench_poweroff();
+	poweroff_any((uint16_t)p.exitport);
 }

@@ -810,3 +810,49 @@ if [ "$DOC" != none ]; then
 	fi
 	say "bench: saved to $DOC (raw runs in $B/runs.txt)"
 fi
+
+# Linux guests over TCP: only in the KVM lab (tiny guests have no TCP),
+# where QEMU is carried into L1 beside kvmini (tools/bench/lab-qemu-files.sh).
+# BENCH_LAB=0 skips it (about 4-5 minutes).
+lab_tcp() {
+	local log=build/lab/bench-net-tcp.log files
+	make -s static || return 1
+	# shellcheck disable=SC2046 # one --file option per word
+	files=$(tools/bench/lab-qemu-files.sh) || return 1
+	# shellcheck disable=SC2086
+	tools/lab/run.sh --kvmini build/static/kvmini $files \
+		--scenario tools/lab/scenarios/bench-net-tcp.sh --timeout 1200 \
+		--log "$log" >/dev/null 2>&1
+	echo
+	echo "## Linux guests in the KVM lab: TCP and ping, kvmini vs QEMU vhost=off"
+	echo
+	echo "| | kvmini | QEMU, vhost=off |"
+	echo "| --- | --- | --- |"
+	# median of the rounds: "tcp-g2h-kvmini-r1 PASS 39.1 MB/s, ..."
+	grep -a '^LAB-RESULT ' "$log" | awk '
+		function median(list,   n, a, i, j, t) {
+			n = split(list, a, " ")
+			for (i = 1; i <= n; i++)
+				for (j = i + 1; j <= n; j++)
+					if (a[j] + 0 < a[i] + 0) { t = a[i]; a[i] = a[j]; a[j] = t }
+			return n ? a[int((n + 1) / 2)] : "n/a"
+		}
+		$3 == "PASS" && $2 ~ /^tcp-(g2h|h2g)-(kvmini|qemu)-r/ {
+			split($2, k, "-"); v[k[2] " " k[3]] = v[k[2] " " k[3]] " " $4
+		}
+		$3 == "PASS" && $2 ~ /^ping-(kvmini|qemu)-r/ {
+			# "... rtt min/avg/max 0.975/2.337/8.602 ms; ..."
+			split($2, k, "-"); split($6, r, "/"); p[k[2]] = p[k[2]] " " r[2]
+		}
+		END {
+			printf "| TCP guest -> host, MB/s | %s | %s |\n", median(v["g2h kvmini"]), median(v["g2h qemu"])
+			printf "| TCP host -> guest, MB/s | %s | %s |\n", median(v["h2g kvmini"]), median(v["h2g qemu"])
+			printf "| ping rtt avg, ms | %s | %s |\n", median(p["kvmini"]), median(p["qemu"])
+		}'
+	echo
+	echo "(median of the rounds; every LAB-RESULT line is in $log)"
+}
+
+if [ "${BENCH_LAB:-1}" != 0 ]; then
+	lab_tcp || say "bench: the lab TCP rows could not run (see build/lab/bench-net-tcp.log)"
+fi

@@ -189,6 +189,7 @@ main() {
 	cp "$l2initrd" "$stage/lab/initrd-l2.gz"
 	install -m 0644 "$scenario" "$stage/lab/scenario.sh"
 	install -m 0644 "$LAB_TOOLS/scenario-lib.sh" "$stage/lab/scenario-lib.sh"
+	install -m 0644 "$LAB_TOOLS/net-lib.sh" "$stage/lab/net-lib.sh"
 	for f in "${files[@]}"; do
 		add_file "$stage" "$f"
 	done

@@ -16,6 +16,8 @@
 # shellcheck shell=dash disable=SC2016 # $(...) and $? are typed into the guest
 # shellcheck source-path=SCRIPTDIR source=../scenario-lib.sh
 . /lab/scenario-lib.sh
+# shellcheck source-path=SCRIPTDIR source=../net-lib.sh
+. /lab/net-lib.sh
 
 BR=br0
 BYTES=52428800 # 50 MiB each way
@@ -24,41 +26,6 @@ KV_ARGS="--kernel /lab/vmlinuz-cloud --initrd /lab/initrd-l2.gz --mem 512M --cmd
 QEMU=/usr/bin/qemu-system-x86_64
 QTAP=qtap0
 
-# g_start NAME KEY COMMAND / g_result NAME KEY [SECS] / g_get: as in net.sh
-g_start() {
-	vm_mark "$1" >"$LAB_VMDIR/$1.$2.mark"
-	vm_send "$1" "echo \"@$2=\$($3)@\""
-}
-g_result() {
-	local since
-	since=$(cat "$LAB_VMDIR/$1.$2.mark")
-	vm_wait_for "$1" "@$2=[^\$]*@" "${3:-60}" "$since" || return 1
-	tail -c +$((since + 1)) "/tmp/$1.out" | tr -d '\r' |
-		sed -n "s/.*@$2=\([^\$]*\)@.*/\1/p" | tail -n 1
-}
-g_get() {
-	g_start "$1" "$2" "$3" && g_result "$1" "$2" "${4:-60}"
-}
-
-dev_stats() {
-	tr ':' ' ' </proc/net/dev | awk -v d="$1" '$1 == d { print $2, $3, $10, $11; f = 1 } END { if (!f) print 0, 0, 0, 0 }'
-}
-frames() {
-	awk -v b="$(($3 - $1))" -v p="$(($4 - $2))" 'BEGIN { printf "%d frames of %d bytes on average", p, p ? b / p : 0 }'
-}
-mb_s() {
-	awk -v b="$1" -v cs="$2" 'BEGIN { if (cs < 1) cs = 1; printf "%.1f", b / (cs / 100) / 1e6 }'
-}
-md5() {
-	md5sum <"$1" | cut -c1-32
-}
-close_vm_fds() {
-	local f
-	for f in 3 4 5 6 7 8 9; do eval "exec $f>&-"; done
-}
-tcp_listening() {
-	grep -qi ": *[0-9A-F]*:$(printf '%04X' "$1") 00000000:0000 0A" /proc/net/tcp
-}
 bridge_ports() {
 	local f out=""
 	for f in "/sys/class/net/$BR/brif/"*; do
@@ -105,19 +72,6 @@ wait_boot() {
 	result "$1-boot" FAIL "no KVMINI-L2-READY"
 	vm_log "$1" | tail -n 40
 	vm_kill "$1"
-	return 1
-}
-
-# ifup NAME ADDR
-ifup() {
-	local r
-	r=$(g_get "$1" ifup "ip link set eth0 up && ip addr add $2/24 dev eth0; echo \$?")
-	if [ "$r" = 0 ]; then
-		result "$1-ifup" PASS "eth0 $2/24"
-		return 0
-	fi
-	result "$1-ifup" FAIL "answer '$r'"
-	vm_log "$1" | tail -n 20
 	return 1
 }
 

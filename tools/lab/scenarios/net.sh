@@ -16,6 +16,8 @@
 # shellcheck shell=dash disable=SC2016 # $(...) and $? are typed into the guest
 # shellcheck source-path=SCRIPTDIR source=../scenario-lib.sh
 . /lab/scenario-lib.sh
+# shellcheck source-path=SCRIPTDIR source=../net-lib.sh
+. /lab/net-lib.sh
 
 BR=br0
 BYTES=52428800 # 50 MiB each way
@@ -23,28 +25,6 @@ VM_ARGS="--kernel /lab/vmlinuz-cloud --initrd /lab/initrd-l2.gz --mem 512M --cmd
 MAC2=02:4b:56:4d:00:02
 
 # --- helpers -----------------------------------------------------------------
-
-# g_start NAME KEY COMMAND: types `echo "@KEY=$(COMMAND)@"` in the guest.
-# The typed line shows `@KEY=$(`, the answer `@KEY=value@`, so only the
-# answer matches `@KEY=[^$]*@`. COMMAND's output must be one line.
-g_start() {
-	vm_mark "$1" >"$LAB_VMDIR/$1.$2.mark"
-	vm_send "$1" "echo \"@$2=\$($3)@\""
-}
-
-# g_result NAME KEY [SECS]: waits for g_start's answer and prints it
-g_result() {
-	local since
-	since=$(cat "$LAB_VMDIR/$1.$2.mark")
-	vm_wait_for "$1" "@$2=[^\$]*@" "${3:-60}" "$since" || return 1
-	tail -c +$((since + 1)) "/tmp/$1.out" | tr -d '\r' |
-		sed -n "s/.*@$2=\([^\$]*\)@.*/\1/p" | tail -n 1
-}
-
-# g_get NAME KEY COMMAND [SECS]: both at once
-g_get() {
-	g_start "$1" "$2" "$3" && g_result "$1" "$2" "${4:-60}"
-}
 
 # names DIR/PATTERN: the names the glob matches, space-separated
 names() {
@@ -103,19 +83,6 @@ wait_boot() {
 	return 1
 }
 
-# ifup NAME ADDR: eth0 up with ADDR/24 (result NAME-ifup)
-ifup() {
-	local r
-	r=$(g_get "$1" ifup "ip link set eth0 up && ip addr add $2/24 dev eth0; echo \$?")
-	if [ "$r" = 0 ]; then
-		result "$1-ifup" PASS "eth0 $2/24"
-		return 0
-	fi
-	result "$1-ifup" FAIL "answer '$r'"
-	vm_log "$1" | tail -n 20
-	return 1
-}
-
 # g_ping NAME RESULT ADDR: the guest pings ADDR three times, all answered
 g_ping() {
 	local r
@@ -147,27 +114,6 @@ counters() {
 		g_get "$1" netdev "grep -E 'eth[0-9]:' /proc/net/dev | tr -s ' ' | tr '\\n' ';'" 30 |
 			sed "s/^/[$1 netdev] /"
 	fi
-}
-
-# dev_stats IF: "RXBYTES RXPACKETS TXBYTES TXPACKETS" of IF in L1 (a tap's
-# RX is what the guest sent, its TX what the guest was given)
-dev_stats() {
-	tr ':' ' ' </proc/net/dev | awk -v d="$1" '$1 == d { print $2, $3, $10, $11; f = 1 } END { if (!f) print 0, 0, 0, 0 }'
-}
-
-# frames BYTES_BEFORE PACKETS_BEFORE BYTES_AFTER PACKETS_AFTER: "N frames of
-# X bytes on average" (far above the 1514-byte MTU: TSO/GSO at work)
-frames() {
-	awk -v b="$(($3 - $1))" -v p="$(($4 - $2))" 'BEGIN { printf "%d frames of %d bytes on average", p, p ? b / p : 0 }'
-}
-
-# mb_s BYTES CENTISECONDS
-mb_s() {
-	awk -v b="$1" -v cs="$2" 'BEGIN { if (cs < 1) cs = 1; printf "%.1f", b / (cs / 100) / 1e6 }'
-}
-
-md5() {
-	md5sum <"$1" | cut -c1-32
 }
 
 # is_local_mac MAC: unicast and locally administered (02 bit set, 01 clear)
@@ -244,17 +190,6 @@ tap_busy() {
 }
 
 # --- TCP transfers -----------------------------------------------------------
-
-# close_vm_fds: in a background subshell, drop the VMs' FIFO fds (3..9)
-close_vm_fds() {
-	local f
-	for f in 3 4 5 6 7 8 9; do eval "exec $f>&-"; done
-}
-
-# tcp_listening PORT: something in L1 listens on TCP PORT
-tcp_listening() {
-	grep -qi ": *[0-9A-F]*:$(printf '%04X' "$1") 00000000:0000 0A" /proc/net/tcp
-}
 
 # to_l1 NAME: the guest makes 50 MiB of random bytes, sends them to L1's
 # nc; L1 compares the md5sum

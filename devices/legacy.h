@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* Small PC legacy devices, one file each: i8042.c, rtc_cmos.c, post.c. */
+/*
+ * Small PC legacy devices, one file each: i8042.c, rtc_cmos.c, post.c,
+ * and the test-exit port (test_exit.c).
+ */
 #ifndef KVMINI_LEGACY_H
 #define KVMINI_LEGACY_H
 
@@ -11,5 +14,7 @@ int i8042_create(struct vm *vm);
 int rtc_cmos_create(struct vm *vm);
 /* Port 0x80 POST codes and I/O delays: accepted silently. */
 int post_port_create(struct vm *vm);
+/* Port 0xF4 when --test-exit: a write of v ends kvmini with (v << 1) | 1. */
+int test_exit_create(struct vm *vm);
 
 #endif

@@ -68,6 +68,8 @@ run_guest triple_fault 4 'triple fault.*register dump' --kernel "$g/triple_fault
 run_guest triple_fault_regs 4 'RAX=00000000deadbeef' --kernel "$g/triple_fault.elf" --mem 16M
 run_guest kbd_reset 0 '^boot' --kernel "$g/kbd_reset.elf" --mem 16M
 run_guest acpi_reset 0 'acpi reset' --kernel "$g/acpi_reset.elf" --mem 16M
+run_guest test_exit 85 EMPTY --kernel "$g/test_exit.elf" --mem 16M --test-exit
+run_guest test_exit_off 0 'port not there' --kernel "$g/test_exit.elf" --mem 16M
 run_guest unclaimed 0 'PASS unclaimed' --kernel "$g/unclaimed.elf" --mem 16M
 printf 'hello world q' >"$work/uart_echo.in"
 run_guest uart_echo 0 'HELLO WORLD' --kernel "$g/uart_echo.elf" --mem 16M

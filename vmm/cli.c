@@ -235,6 +235,8 @@ void cli_run_usage(void)
 	       "      --console KIND     stdio (default), none, or file:PATH\n"
 	       "      --reboot ACTION    on guest reboot: exit (default, code 0)\n"
 	       "                         or restart\n"
+	       "      --test-exit        a write of v to port 0xf4 ends kvmini with\n"
+	       "                         exit code (v << 1) | 1 (for test guests)\n"
 	       "  -d, --disk PATH[,ro][,cache=writeback|none][,serial=ID]\n"
 	       "             [,transport=pci|mmio]\n"
 	       "                         virtio-blk disk (raw image or block\n"
@@ -248,7 +250,8 @@ void cli_run_usage(void)
 	       "\n"
 	       "Console: Ctrl-A x quits, Ctrl-A Ctrl-A sends Ctrl-A, Ctrl-A h helps.\n"
 	       "Exit codes: 0 guest powered off or rebooted, 1 runtime error,\n"
-	       "2 wrong usage, 4 guest crashed, 128+N stopped by signal N.\n",
+	       "2 wrong usage, 4 guest crashed, 128+N stopped by signal N;\n"
+	       "with --test-exit, odd codes (v << 1) | 1 are the guest's verdict.\n",
 	       DEFAULT_CMDLINE, MAX_CPUS);
 }
 
@@ -261,6 +264,7 @@ static const struct option run_options[] = {
 	{ "name", required_argument, NULL, 'n' },
 	{ "console", required_argument, NULL, 'C' },
 	{ "reboot", required_argument, NULL, 'R' },
+	{ "test-exit", no_argument, NULL, 'T' },
 	{ "disk", required_argument, NULL, 'd' },
 	{ "net", required_argument, NULL, 'N' },
 	{ "help", no_argument, NULL, 'h' },
@@ -278,6 +282,7 @@ static int parse_run_option(int opt, struct vm_config *cfg, char *why)
 	case 'p': return parse_cpus(optarg, &cfg->nr_cpus, why);
 	case 'C': return parse_console(optarg, cfg, why);
 	case 'R': return parse_reboot(optarg, cfg, why);
+	case 'T': cfg->test_exit = 1; return 0;
 	case 'd': return parse_disk(optarg, cfg, why);
 	case 'N': return parse_net(optarg, cfg, why);
 	default:

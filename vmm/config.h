@@ -51,6 +51,7 @@ struct vm_config {
 	enum console_kind console;
 	const char *console_path;
 	enum reboot_policy reboot;
+	int test_exit; /* port 0xF4 ends the VM with (v << 1) | 1 */
 	int nr_disks;
 	struct disk_config disks[MAX_DISKS];
 	int nr_nics;

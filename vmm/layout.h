@@ -81,6 +81,7 @@
 #define PCI_CONFIG_DATA_PORT 0xcfc
 
 #define SERIAL_COM1_PORT 0x3f8
+#define TEST_EXIT_PORT	 0xf4 /* --test-exit, 1 byte */
 #define SERIAL_COM1_IRQ	 4
 
 #define IOAPIC_NR_PINS 24

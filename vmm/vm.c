@@ -129,7 +129,8 @@ static int setup_devices(struct vm *vm)
 				 console_out_fd(vm->console), console_rx_space,
 				 vm->console);
 	if (!vm->com1 || !acpi_pm_create(vm) || i8042_create(vm) ||
-	    rtc_cmos_create(vm) || post_port_create(vm) || pci_bus_create(vm)) {
+	    rtc_cmos_create(vm) || post_port_create(vm) ||
+	    test_exit_create(vm) || pci_bus_create(vm)) {
 		err("cannot create the platform devices");
 		return -1;
 	}

@@ -27,6 +27,7 @@ enum vm_stop_kind {
 	VM_STOP_POWEROFF, /* guest asked to power off */
 	VM_STOP_REBOOT,	  /* guest asked to reset */
 	VM_STOP_CRASH,	  /* triple fault, internal error, ... */
+	VM_STOP_TEST_EXIT, /* guest wrote its result to the test-exit port */
 	VM_STOP_USER,	  /* Ctrl-A x, signal */
 	VM_STOP_ERROR,	  /* kvmini itself failed */
 };

@@ -62,6 +62,7 @@ expect cpus-zero 2 '--cpus must be a number from 1 to' "$kvmini" run --kernel "$
 expect cpus-huge 2 '--cpus must be a number from 1 to' "$kvmini" run --kernel "$k" --cpus 100000
 expect cpus-garbage 2 '--cpus must be' "$kvmini" run --kernel "$k" --cpus two
 expect console-bad 2 '--console must be' "$kvmini" run --kernel "$k" --console tty
+expect test-exit-value 2 "option '--test-exit' takes no value" "$kvmini" run --kernel "$k" --test-exit=3
 expect reboot-bad 2 '--reboot must be' "$kvmini" run --kernel "$k" --reboot later
 expect kernel-missing 1 'cannot open .*/nope: No such file' "$kvmini" run --kernel "$work/nope"
 expect kernel-directory 1 'is not a regular file' "$kvmini" run --kernel "$work/dir"

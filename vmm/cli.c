@@ -292,6 +292,20 @@ static int parse_run_option(int opt, struct vm_config *cfg, char *why)
 	}
 }
 
+/* "--flag=value" for an option that has no value */
+static int takes_no_value(const char *arg)
+{
+	size_t len = strcspn(arg, "=");
+
+	if (strncmp(arg, "--", 2) || !arg[len])
+		return 0;
+	for (const struct option *o = run_options; o->name; o++)
+		if (o->has_arg == no_argument && strlen(o->name) == len - 2 &&
+		    !strncmp(o->name, arg + 2, len - 2))
+			return 1;
+	return 0;
+}
+
 /* getopt's '?' (unknown) or ':' (missing value), named as typed */
 static void describe_bad_option(int opt, char **argv, char *why)
 {
@@ -300,7 +314,10 @@ static void describe_bad_option(int opt, char **argv, char *why)
 	/* a long option is in argv; a short one maybe inside a bundle */
 	const char *o = strncmp(arg, "--", 2) == 0 ? arg : shortopt;
 
-	if (opt == '?')
+	if (opt == '?' && takes_no_value(o))
+		snprintf(why, CLI_ERR_LEN, "option '%.*s' takes no value",
+			 (int)strcspn(o, "="), o);
+	else if (opt == '?')
 		snprintf(why, CLI_ERR_LEN,
 			 "unknown option '%s' (try 'kvmini run --help')", o);
 	else

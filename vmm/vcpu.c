@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "observe.h"
 #include "vcpu.h"
 #include "vm.h"
 
@@ -143,9 +144,11 @@ static void handle_pio(struct vcpu *vcpu)
 
 		if (run->io.direction == KVM_EXIT_IO_OUT) {
 			memcpy(&val, data, size);
-			bus_write(&vcpu->vm->pio, run->io.port, size, val);
+			vcpu->exit_dev = bus_write(&vcpu->vm->pio, run->io.port,
+						   size, val);
 		} else {
-			bus_read(&vcpu->vm->pio, run->io.port, size, &val);
+			vcpu->exit_dev = bus_read(&vcpu->vm->pio, run->io.port,
+						  size, &val);
 			memcpy(data, &val, size);
 		}
 	}
@@ -163,9 +166,11 @@ static void handle_mmio(struct vcpu *vcpu)
 	}
 	if (run->mmio.is_write) {
 		memcpy(&val, run->mmio.data, len);
-		bus_write(&vcpu->vm->mmio, run->mmio.phys_addr, len, val);
+		vcpu->exit_dev = bus_write(&vcpu->vm->mmio, run->mmio.phys_addr,
+					   len, val);
 	} else {
-		bus_read(&vcpu->vm->mmio, run->mmio.phys_addr, len, &val);
+		vcpu->exit_dev = bus_read(&vcpu->vm->mmio, run->mmio.phys_addr,
+					  len, &val);
 		memcpy(run->mmio.data, &val, len);
 	}
 }
@@ -252,7 +257,11 @@ static void *vcpu_thread(void *arg)
 					EXIT_FAILURE_RT);
 			break;
 		}
-		handle_exit(vcpu);
+		/* one predictable branch when nobody observes exits */
+		if (__builtin_expect(vcpu->observer != NULL, 0))
+			observe_exit(vcpu, handle_exit);
+		else
+			handle_exit(vcpu);
 	}
 	return NULL;
 }

@@ -78,22 +78,29 @@ void observe_detach(struct vm *vm)
 	}
 }
 
-void observe_exit(struct vcpu *vcpu, void (*handle)(struct vcpu *vcpu))
+int observe_exit_begin(struct vcpu *vcpu)
+{
+	struct vcpu_observer *o = vcpu->observer;
+
+	o->t_exit_ns = o->stats || o->trace ? observe_now_ns() : 0;
+	vcpu->exit_dev = NULL;
+	if (vcpu->run->exit_reason != KVM_EXIT_DEBUG || !o->stepping)
+		return 0;
+	single_step_exit(vcpu);
+	observe_exit_end(vcpu);
+	return 1;
+}
+
+void observe_exit_end(struct vcpu *vcpu)
 {
 	struct vcpu_observer *o = vcpu->observer;
 	uint32_t reason = vcpu->run->exit_reason;
-	uint64_t t_exit = o->stats || o->trace ? observe_now_ns() : 0;
 
-	vcpu->exit_dev = NULL;
-	if (reason == KVM_EXIT_DEBUG && o->stepping)
-		single_step_exit(vcpu);
-	else
-		handle(vcpu);
 	if (o->stats)
-		stats_record(o->stats, reason, observe_now_ns() - t_exit);
+		stats_record(o->stats, reason, observe_now_ns() - o->t_exit_ns);
 	/* after handling: an IN or MMIO read shows what the guest gets */
 	if (o->trace)
-		trace_exit(o->trace, vcpu, t_exit - start_ns);
+		trace_exit(o->trace, vcpu, o->t_exit_ns - start_ns);
 }
 
 void observe_report(struct vm *vm)

@@ -20,7 +20,8 @@ struct vcpu_observer {
 	struct exit_stats *stats; /* NULL unless --stats */
 	uint64_t steps_wanted;	  /* --single-step COUNT (vCPU 0 only) */
 	uint64_t steps_done;
-	int stepping; /* KVM_GUESTDBG_SINGLESTEP is on */
+	int stepping;	    /* KVM_GUESTDBG_SINGLESTEP is on */
+	uint64_t t_exit_ns; /* when the exit being handled came */
 };
 
 /*
@@ -31,8 +32,13 @@ struct vcpu_observer {
 int observe_attach(struct vm *vm);
 void observe_detach(struct vm *vm);
 
-/* The vCPU loop's exit handler when observed: times, traces, steps. */
-void observe_exit(struct vcpu *vcpu, void (*handle)(struct vcpu *vcpu));
+/*
+ * Around the vCPU loop's exit handler, when observed.  begin() returns 1
+ * when it handled the exit itself (a --single-step debug exit): the
+ * handler is skipped then.  end() records the time and traces the exit.
+ */
+int observe_exit_begin(struct vcpu *vcpu);
+void observe_exit_end(struct vcpu *vcpu);
 
 /* --stats: the report after the vCPUs stopped, or a snapshot (SIGUSR1). */
 void observe_report(struct vm *vm);

@@ -238,6 +238,7 @@ static void kick_handler(int sig)
 static void *vcpu_thread(void *arg)
 {
 	struct vcpu *vcpu = arg;
+	struct vcpu_observer *observer = vcpu->observer;
 	sigset_t set;
 	char name[16];
 
@@ -257,11 +258,13 @@ static void *vcpu_thread(void *arg)
 					EXIT_FAILURE_RT);
 			break;
 		}
-		/* one predictable branch when nobody observes exits */
-		if (__builtin_expect(vcpu->observer != NULL, 0))
-			observe_exit(vcpu, handle_exit);
-		else
-			handle_exit(vcpu);
+		/* --trace/--stats/--single-step; when off, a not-taken test */
+		if (__builtin_expect(observer != NULL, 0) &&
+		    observe_exit_begin(vcpu))
+			continue; /* a single-step debug exit, handled */
+		handle_exit(vcpu);
+		if (__builtin_expect(observer != NULL, 0))
+			observe_exit_end(vcpu);
 	}
 	return NULL;
 }

@@ -38,7 +38,7 @@ TEST_OBJS  := $(TEST_SRCS:%.c=$(BUILD)/obj/%.o)
 TEST_BIN   := $(BUILD)/tests/unit-tests
 STATIC_BIN := $(BUILD)/static/kvmini
 
-.PHONY: all check check-unit check-guests check-cli check-lab run bench \
+.PHONY: all check check-unit check-guests check-cli check-trace check-lab run bench \
         install clean deps format static check-sanitize
 
 all: $(KVMINI_BIN)
@@ -83,6 +83,10 @@ check-guests: kvmini
 check-cli: kvmini
 	@tests/cli.sh ./kvmini
 
+check-trace: kvmini
+	@$(MAKE) -s -C guest-tests
+	@tests/trace.sh ./kvmini
+
 # ASan + UBSan build of kvmini and the unit tests, run on everything that
 # needs no lab.
 check-sanitize: deps
@@ -91,6 +95,7 @@ check-sanitize: deps
 	$(BUILD)/sanitize/tests/unit-tests
 	tests/cli.sh $(BUILD)/sanitize/kvmini
 	KVMINI=$(BUILD)/sanitize/kvmini guest-tests/run.sh
+	tests/trace.sh $(BUILD)/sanitize/kvmini
 
 check-lab: static
 	@tools/lab/check.sh

@@ -64,6 +64,16 @@ expect cpus-garbage 2 '--cpus must be' "$kvmini" run --kernel "$k" --cpus two
 expect console-bad 2 '--console must be' "$kvmini" run --kernel "$k" --console tty
 expect test-exit-value 2 "option '--test-exit' takes no value" "$kvmini" run --kernel "$k" --test-exit=3
 expect reboot-bad 2 '--reboot must be' "$kvmini" run --kernel "$k" --reboot later
+expect trace-bogus 2 "--trace must be exits or exits=FILE, not 'bogus'" "$kvmini" run --kernel "$k" --trace bogus
+expect trace-empty-file 2 '--trace must be exits' "$kvmini" run --kernel "$k" --trace exits=
+expect trace-no-value 2 "option '--trace' needs a value" "$kvmini" run --kernel "$k" --trace
+expect trace-format-xml 2 "--trace-format must be text or json, not 'xml'" "$kvmini" run --kernel "$k" --trace exits --trace-format xml
+expect single-step-zero 2 "--single-step=COUNT must be a number from 1 to [0-9]+, not '0'" "$kvmini" run --kernel "$k" --single-step=0
+expect single-step-abc 2 "--single-step=COUNT must be a number .* not 'abc'" "$kvmini" run --kernel "$k" --single-step=abc
+expect single-step-negative 2 "not '-5'" "$kvmini" run --kernel "$k" --single-step=-5
+expect single-step-huge 2 "not '99999999999'" "$kvmini" run --kernel "$k" --single-step=99999999999
+expect stats-value 2 "unknown option '--stats=1'|doesn't allow|unexpected" "$kvmini" run --kernel "$k" --stats=1
+expect trace-file-bad 1 'cannot open trace file .*/nodir/t' "$kvmini" run --kernel "$k" --mem 16M --trace "exits=$work/nodir/t"
 expect kernel-missing 1 'cannot open .*/nope: No such file' "$kvmini" run --kernel "$work/nope"
 expect kernel-directory 1 'is not a regular file' "$kvmini" run --kernel "$work/dir"
 expect kernel-garbage 1 'neither a Linux bzImage nor an ELF' "$kvmini" run --kernel "$work/garbage"

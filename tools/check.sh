@@ -49,6 +49,7 @@ make -s build/tests/unit-tests || exit 1
 part unit build/tests/unit-tests
 part cli tests/cli.sh ./kvmini
 part guests guest-tests/run.sh
+part trace tests/trace.sh ./kvmini
 part net tests/net.sh ./kvmini
 if [ "${KVMINI_SKIP_LAB:-0}" = 1 ]; then
 	echo "=== lab: skipped (KVMINI_SKIP_LAB=1)"

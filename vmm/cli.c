@@ -220,6 +220,59 @@ static int parse_mem(const char *s, struct vm_config *cfg, char *why)
 	return 0;
 }
 
+/* exits, or exits=FILE ("-" is stdout) */
+static int parse_trace(const char *s, struct vm_config *cfg, char *why)
+{
+	if (strcmp(s, "exits") == 0) {
+		cfg->trace_path = NULL;
+	} else if (strncmp(s, "exits=", 6) == 0 && s[6]) {
+		cfg->trace_path = s + 6;
+	} else {
+		snprintf(why, CLI_ERR_LEN,
+			 "--trace must be exits or exits=FILE, not '%s'", s);
+		return -1;
+	}
+	cfg->trace_exits = 1;
+	return 0;
+}
+
+static int parse_trace_format(const char *s, struct vm_config *cfg, char *why)
+{
+	if (strcmp(s, "text") == 0) {
+		cfg->trace_format = TRACE_TEXT;
+	} else if (strcmp(s, "json") == 0) {
+		cfg->trace_format = TRACE_JSON;
+	} else {
+		snprintf(why, CLI_ERR_LEN,
+			 "--trace-format must be text or json, not '%s'", s);
+		return -1;
+	}
+	return 0;
+}
+
+static int parse_single_step(const char *s, struct vm_config *cfg, char *why)
+{
+	unsigned long long v;
+	char *end;
+
+	if (!s) {
+		cfg->single_step = SINGLE_STEP_DEFAULT;
+		return 0;
+	}
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (!isdigit((unsigned char)s[0]) || errno || *end || v < 1 ||
+	    v > SINGLE_STEP_MAX) {
+		snprintf(why, CLI_ERR_LEN,
+			 "--single-step=COUNT must be a number from 1 to %d, "
+			 "not '%s'",
+			 SINGLE_STEP_MAX, s);
+		return -1;
+	}
+	cfg->single_step = v;
+	return 0;
+}
+
 void cli_run_usage(void)
 {
 	printf("Usage: kvmini run --kernel FILE [options]\n"
@@ -246,14 +299,31 @@ void cli_run_usage(void)
 	       "                         virtio-net on a tap (created if needed;\n"
 	       "                         with bridge=, attached to it and removed\n"
 	       "                         on exit); repeatable\n"
+	       "      --trace exits[=FILE]\n"
+	       "                         one line per VM exit to stderr, or to\n"
+	       "                         FILE ('-' is stdout)\n"
+	       "      --trace-format FMT text (default, aligned columns) or json\n"
+	       "      --stats            exit counts and handling times per vCPU\n"
+	       "                         and device access counts, on stderr at\n"
+	       "                         exit and on SIGUSR1\n"
+	       "      --single-step[=N]  trace the first N instructions of vCPU 0\n"
+	       "                         (default %d), then run freely\n"
 	       "  -h, --help             this help\n"
 	       "\n"
 	       "Console: Ctrl-A x quits, Ctrl-A Ctrl-A sends Ctrl-A, Ctrl-A h helps.\n"
 	       "Exit codes: 0 guest powered off or rebooted, 1 runtime error,\n"
 	       "2 wrong usage, 4 guest crashed, 128+N stopped by signal N;\n"
 	       "with --test-exit, odd codes (v << 1) | 1 are the guest's verdict.\n",
-	       DEFAULT_CMDLINE, MAX_CPUS);
+	       DEFAULT_CMDLINE, MAX_CPUS, SINGLE_STEP_DEFAULT);
 }
+
+/* long-only options: values past any short option letter */
+enum {
+	OPT_TRACE = 0x200,
+	OPT_TRACE_FORMAT,
+	OPT_STATS,
+	OPT_SINGLE_STEP,
+};
 
 static const struct option run_options[] = {
 	{ "kernel", required_argument, NULL, 'k' },
@@ -267,6 +337,10 @@ static const struct option run_options[] = {
 	{ "test-exit", no_argument, NULL, 'T' },
 	{ "disk", required_argument, NULL, 'd' },
 	{ "net", required_argument, NULL, 'N' },
+	{ "trace", required_argument, NULL, OPT_TRACE },
+	{ "trace-format", required_argument, NULL, OPT_TRACE_FORMAT },
+	{ "stats", no_argument, NULL, OPT_STATS },
+	{ "single-step", optional_argument, NULL, OPT_SINGLE_STEP },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -285,6 +359,10 @@ static int parse_run_option(int opt, struct vm_config *cfg, char *why)
 	case 'T': cfg->test_exit = 1; return 0;
 	case 'd': return parse_disk(optarg, cfg, why);
 	case 'N': return parse_net(optarg, cfg, why);
+	case OPT_TRACE: return parse_trace(optarg, cfg, why);
+	case OPT_TRACE_FORMAT: return parse_trace_format(optarg, cfg, why);
+	case OPT_STATS: cfg->stats = 1; return 0;
+	case OPT_SINGLE_STEP: return parse_single_step(optarg, cfg, why);
 	default:
 		/* getopt already named the problem; keep ours short */
 		snprintf(why, CLI_ERR_LEN, "try 'kvmini run --help'");

@@ -39,6 +39,14 @@ struct net_config {
 	int has_mac;
 };
 
+enum trace_format {
+	TRACE_TEXT, /* aligned columns */
+	TRACE_JSON, /* one JSON object per line */
+};
+
+#define SINGLE_STEP_DEFAULT 1000
+#define SINGLE_STEP_MAX	    1000000000
+
 #define MAX_CPUS	 254 /* 8-bit APIC IDs: 0xff is broadcast, IOAPIC takes n */
 
 struct vm_config {
@@ -56,6 +64,12 @@ struct vm_config {
 	struct disk_config disks[MAX_DISKS];
 	int nr_nics;
 	struct net_config nics[MAX_NICS];
+	/* observing exits (docs/tracing.md) */
+	int trace_exits;	    /* --trace exits[=FILE] */
+	const char *trace_path; /* NULL: stderr, "-": stdout */
+	enum trace_format trace_format;
+	int stats;		    /* --stats */
+	uint64_t single_step;	    /* steps to trace on vCPU 0; 0 = off */
 };
 
 #endif

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "observe.h"
 #include "vcpu.h"
 #include "vm.h"
 
@@ -143,9 +144,11 @@ static void handle_pio(struct vcpu *vcpu)
 
 		if (run->io.direction == KVM_EXIT_IO_OUT) {
 			memcpy(&val, data, size);
-			bus_write(&vcpu->vm->pio, run->io.port, size, val);
+			vcpu->exit_dev = bus_write(&vcpu->vm->pio, run->io.port,
+						   size, val);
 		} else {
-			bus_read(&vcpu->vm->pio, run->io.port, size, &val);
+			vcpu->exit_dev = bus_read(&vcpu->vm->pio, run->io.port,
+						  size, &val);
 			memcpy(data, &val, size);
 		}
 	}
@@ -163,9 +166,11 @@ static void handle_mmio(struct vcpu *vcpu)
 	}
 	if (run->mmio.is_write) {
 		memcpy(&val, run->mmio.data, len);
-		bus_write(&vcpu->vm->mmio, run->mmio.phys_addr, len, val);
+		vcpu->exit_dev = bus_write(&vcpu->vm->mmio, run->mmio.phys_addr,
+					   len, val);
 	} else {
-		bus_read(&vcpu->vm->mmio, run->mmio.phys_addr, len, &val);
+		vcpu->exit_dev = bus_read(&vcpu->vm->mmio, run->mmio.phys_addr,
+					  len, &val);
 		memcpy(run->mmio.data, &val, len);
 	}
 }
@@ -233,6 +238,7 @@ static void kick_handler(int sig)
 static void *vcpu_thread(void *arg)
 {
 	struct vcpu *vcpu = arg;
+	struct vcpu_observer *observer = vcpu->observer;
 	sigset_t set;
 	char name[16];
 
@@ -252,7 +258,13 @@ static void *vcpu_thread(void *arg)
 					EXIT_FAILURE_RT);
 			break;
 		}
+		/* --trace/--stats/--single-step; when off, a not-taken test */
+		if (__builtin_expect(observer != NULL, 0) &&
+		    observe_exit_begin(vcpu))
+			continue; /* a single-step debug exit, handled */
 		handle_exit(vcpu);
+		if (__builtin_expect(observer != NULL, 0))
+			observe_exit_end(vcpu);
 	}
 	return NULL;
 }

@@ -20,6 +20,10 @@ struct vcpu {
 	pthread_t thread;
 	int started;
 	uint64_t exits[VCPU_EXIT_REASONS]; /* counts by exit reason */
+	/* device that took the last port/MMIO exit; NULL: nobody claimed it */
+	const char *exit_dev;
+	/* --trace/--stats/--single-step state (observe.h); NULL when off */
+	struct vcpu_observer *observer;
 };
 
 struct vcpu *vcpu_create(struct vm *vm, int id);

@@ -17,6 +17,7 @@
 #include "layout.h"
 #include "legacy.h"
 #include "log.h"
+#include "observe.h"
 #include "pci.h"
 #include "platform.h"
 #include "virtio_blk.h"
@@ -201,7 +202,7 @@ struct vm *vm_create(const struct vm_config *cfg)
 	}
 	if (setup_kvm_vm(vm) || setup_memory(vm) || setup_irqchip(vm) ||
 	    setup_devices(vm) || setup_firmware_and_boot(vm, &entry) ||
-	    setup_vcpus(vm, &entry))
+	    setup_vcpus(vm, &entry) || observe_attach(vm))
 		goto fail;
 	return vm;
 fail:
@@ -265,14 +266,20 @@ void vm_on_destroy(struct vm *vm, void (*fn)(void *arg), void *arg)
 	vm->cleanups[vm->nr_cleanups++].arg = arg;
 }
 
-/* SIGTERM, SIGINT and SIGHUP stop the VM from the device loop. */
+/*
+ * SIGTERM, SIGINT and SIGHUP stop the VM from the device loop; SIGUSR1
+ * prints a --stats snapshot and the VM runs on.
+ */
 static void signal_ready(struct event_source *src, uint32_t events)
 {
 	struct signalfd_siginfo si;
 
 	if (read(src->fd, &si, sizeof(si)) != sizeof(si))
 		return;
-	vm_request_stop(src->opaque, VM_STOP_USER, 128 + si.ssi_signo);
+	if (si.ssi_signo == SIGUSR1)
+		observe_snapshot(src->opaque);
+	else
+		vm_request_stop(src->opaque, VM_STOP_USER, 128 + si.ssi_signo);
 }
 
 static int block_signals(sigset_t *set)
@@ -281,6 +288,7 @@ static int block_signals(sigset_t *set)
 	sigaddset(set, SIGTERM);
 	sigaddset(set, SIGINT);
 	sigaddset(set, SIGHUP);
+	sigaddset(set, SIGUSR1);
 	sigaddset(set, SIG_VCPU_KICK); /* vCPU threads unblock it */
 	return pthread_sigmask(SIG_BLOCK, set, NULL);
 }
@@ -320,6 +328,7 @@ int vm_run(struct vm *vm)
 	for (int i = 0; i < started; i++)
 		vcpu_join(vm->vcpus[i]);
 	event_loop_stop(&vm->loop);
+	observe_report(vm);
 	console_detach(vm->console);
 	if (sig_src.fd >= 0)
 		close(sig_src.fd);
@@ -330,6 +339,7 @@ void vm_destroy(struct vm *vm)
 {
 	if (!vm)
 		return;
+	observe_detach(vm);
 	for (int i = 0; vm->vcpus && i < vm->nr_vcpus; i++)
 		vcpu_destroy(vm->vcpus[i]);
 	free(vm->vcpus);

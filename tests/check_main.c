@@ -17,6 +17,7 @@ int main(void)
 		boot_suite,
 		virtqueue_suite,
 		pci_suite,
+		multiboot_suite,
 		/* bugs found and fixed: each keeps its test */
 		serial_regression_suite,
 		cli_regression_suite,

@@ -326,7 +326,7 @@ static int load_as(struct vm *vm, const struct boot_image *img,
 		return -1;
 	}
 	snprintf(why, BOOT_WHY_LEN, "%s is not %s (format=%s)", img->path,
-		 format_names[fmt],
+		 fmt == KERNEL_FORMAT_ELF ? "an ELF file" : "a Linux bzImage",
 		 fmt == KERNEL_FORMAT_ELF ? "elf" : "bzimage");
 	return -1;
 }

@@ -226,12 +226,16 @@ static int load_module(const struct guest_mem *mem, const char *path,
 			 strerror(errno));
 		return -1;
 	}
-	if (!S_ISREG(st.st_mode) || (uint64_t)st.st_size > top ||
-	    *next > top - st.st_size) {
-		snprintf(why, BOOT_WHY_LEN,
-			 "module %s is not a regular file or does not fit in "
-			 "guest RAM above the kernel; give more --mem",
+	if (!S_ISREG(st.st_mode)) {
+		snprintf(why, BOOT_WHY_LEN, "module %s is not a regular file",
 			 path);
+		return -1;
+	}
+	if ((uint64_t)st.st_size > top || *next > top - st.st_size) {
+		snprintf(why, BOOT_WHY_LEN,
+			 "module %s (%llu KiB) does not fit in guest RAM above "
+			 "the kernel; give more --mem",
+			 path, (unsigned long long)st.st_size >> 10);
 		return -1;
 	}
 	if (st.st_size && boot_load_file_at(mem, path, *next, st.st_size, why))

@@ -294,11 +294,15 @@ static int parse_module(const char *arg, struct vm_config *cfg, char *why)
 	struct module_config *m = &cfg->modules[cfg->nr_modules];
 	char *opt;
 
-	if (cfg->nr_modules == MAX_MODULES || strlen(arg) >= sizeof(paths[0]) ||
-	    !arg[0] || arg[0] == ',') {
-		snprintf(why, CLI_ERR_LEN,
-			 "--module needs FILE[,cmdline=STRING]; at most %d",
+	if (cfg->nr_modules == MAX_MODULES) {
+		snprintf(why, CLI_ERR_LEN, "at most %d --module options",
 			 MAX_MODULES);
+		return -1;
+	}
+	if (strlen(arg) >= sizeof(paths[0]) || !arg[0] || arg[0] == ',') {
+		snprintf(why, CLI_ERR_LEN,
+			 "--module needs FILE[,cmdline=STRING], under %zu bytes",
+			 sizeof(paths[0]));
 		return -1;
 	}
 	strcpy(paths[cfg->nr_modules], arg);

@@ -270,8 +270,8 @@ int boot_check_options(const struct vm_config *cfg, char *why)
 	if (fmt == KERNEL_FORMAT_AUTO || fmt == KERNEL_FORMAT_MULTIBOOT)
 		return 0; /* unreadable or unknown: boot_load says why */
 	snprintf(why, BOOT_WHY_LEN,
-		 "--module needs a Multiboot kernel; %.150s is %s",
-		 cfg->kernel, format_names[fmt]);
+		 "--module needs a Multiboot kernel; %.150s is %s", cfg->kernel,
+		 format_names[fmt]);
 	return -1;
 }
 
@@ -290,8 +290,8 @@ static const struct reserved_area {
 
 const char *boot_reserved_overlap(uint64_t gpa, uint64_t len, int mode)
 {
-	for (size_t i = 0; i < sizeof(reserved_areas) / sizeof(reserved_areas[0]);
-	     i++) {
+	for (size_t i = 0;
+	     i < sizeof(reserved_areas) / sizeof(reserved_areas[0]); i++) {
 		const struct reserved_area *r = &reserved_areas[i];
 
 		if ((r->modes & (1u << mode)) && gpa < r->end &&
@@ -316,8 +316,7 @@ static int load_as(struct vm *vm, const struct boot_image *img,
 		break;
 	case KERNEL_FORMAT_MULTIBOOT:
 		return multiboot_load(vm, img, entry, why);
-	case KERNEL_FORMAT_FLAT:
-		return flat_load(vm, img, entry, why);
+	case KERNEL_FORMAT_FLAT: return flat_load(vm, img, entry, why);
 	default:
 		snprintf(why, BOOT_WHY_LEN,
 			 "%s is neither a Linux bzImage nor an ELF kernel nor "
@@ -440,8 +439,9 @@ static void set_real_mode(struct kvm_sregs *s, uint16_t seg)
 	s->ds = s->es = s->ss = r;
 	r.type = 0xb;
 	s->cs = r;
-	r = (struct kvm_segment){ .limit = 0xffff, .type = 0x3, .present = 1,
-				  .s = 1 };
+	r = (struct kvm_segment){
+		.limit = 0xffff, .type = 0x3, .present = 1, .s = 1
+	};
 	s->fs = s->gs = r;
 	s->cr0 &= ~(X86_CR0_PE | X86_CR0_PG);
 	s->cr4 = 0;

@@ -21,8 +21,8 @@ struct vm;
 struct vcpu;
 
 enum boot_mode {
-	BOOT_MODE_64, /* long mode, identity paging, RSI = info */
-	BOOT_MODE_32, /* flat 32-bit protected mode, no paging */
+	BOOT_MODE_64,	/* long mode, identity paging, RSI = info */
+	BOOT_MODE_32,	/* flat 32-bit protected mode, no paging */
 	BOOT_MODE_REAL, /* real mode: CS = DS = ES = SS = real_seg */
 };
 

@@ -236,8 +236,10 @@ static int parse_addr(const char *s, uint64_t *v)
 static int parse_kernel_opt(const char *tok, struct kernel_options *k)
 {
 	static const char *const formats[] = {
-		[KERNEL_FORMAT_AUTO] = "auto", [KERNEL_FORMAT_BZIMAGE] = "bzimage",
-		[KERNEL_FORMAT_ELF] = "elf", [KERNEL_FORMAT_MULTIBOOT] = "multiboot",
+		[KERNEL_FORMAT_AUTO] = "auto",
+		[KERNEL_FORMAT_BZIMAGE] = "bzimage",
+		[KERNEL_FORMAT_ELF] = "elf",
+		[KERNEL_FORMAT_MULTIBOOT] = "multiboot",
 		[KERNEL_FORMAT_FLAT] = "flat",
 	};
 	static const char *const modes[] = { [FLAT_MODE_REAL] = "real",
@@ -300,9 +302,10 @@ static int parse_module(const char *arg, struct vm_config *cfg, char *why)
 		return -1;
 	}
 	if (strlen(arg) >= sizeof(paths[0]) || !arg[0] || arg[0] == ',') {
-		snprintf(why, CLI_ERR_LEN,
-			 "--module needs FILE[,cmdline=STRING], under %zu bytes",
-			 sizeof(paths[0]));
+		snprintf(
+			why, CLI_ERR_LEN,
+			"--module needs FILE[,cmdline=STRING], under %zu bytes",
+			sizeof(paths[0]));
 		return -1;
 	}
 	strcpy(paths[cfg->nr_modules], arg);
@@ -336,7 +339,8 @@ static int check_kernel_options(const struct vm_config *cfg, char *why)
 		snprintf(why, CLI_ERR_LEN,
 			 "--kernel: addr=, entry= and mode= need format=flat");
 	else if (flat && !k->has_addr)
-		snprintf(why, CLI_ERR_LEN, "--kernel: format=flat needs addr=ADDR");
+		snprintf(why, CLI_ERR_LEN,
+			 "--kernel: format=flat needs addr=ADDR");
 	else if (flat && cfg->initrd)
 		snprintf(why, CLI_ERR_LEN,
 			 "--initrd does not apply to format=flat");

@@ -90,6 +90,36 @@ fi
 run_guest big_mem_split 0 'hello from a PVH guest' --kernel "$g/hello_pvh.elf" --mem 4G
 run_guest smp_boot_cpu 0 'hello from a 64-bit guest' --kernel "$g/hello64.elf" --mem 16M --cpus 4
 
+# --- boot formats (docs/boot-formats.md) --------------------------------------
+# Multiboot: module 0 is --initrd, module 1 a --module with a cmdline; the
+# guest checks sizes and checksums (s = s * 31 + byte, 32 bits) from its
+# command line, and the memory map against mem=.
+mb_sum() {
+	od -An -v -tu1 "$1" | awk '{ for (i = 1; i <= NF; i++) s = (s * 31 + $i) % 4294967296 }
+		END { printf "0x%x", s }'
+}
+head -c 5000 /dev/urandom >"$work/mb_mod0.bin"
+head -c 12345 /dev/urandom >"$work/mb_mod1.bin"
+mb_args="mods=2 m0size=5000 m0sum=$(mb_sum "$work/mb_mod0.bin") m1size=12345 m1sum=$(mb_sum "$work/mb_mod1.bin")"
+for mem in 64M 3584M; do
+	run_guest "multiboot_info_$mem" 0 '^PASS multiboot_info' \
+		--kernel "$g/multiboot_info.elf" --mem "$mem" --cmdline "mem=$mem $mb_args" \
+		--initrd "$work/mb_mod0.bin" --module "$work/mb_mod1.bin,cmdline=mod1 arg=1,x"
+done
+if grep -qx "cmdline: mem=64M $mb_args" "$work/multiboot_info_64M.out"; then
+	echo "PASS multiboot_cmdline"; passed=$((passed + 1))
+else
+	echo "FAIL multiboot_cmdline (the guest did not see the --cmdline string)"
+	failed=$((failed + 1))
+fi
+run_guest multiboot_aout 0 '^PASS mb_aout' --kernel "$g/mb_aout.bin" --mem 16M
+run_guest flat_real 0 '^PASS flat real mode' \
+	--kernel "$g/real16.bin,format=flat,addr=0x7c00" --mem 16M
+run_guest flat_real_segment 0 '^PASS flat real mode' \
+	--kernel "$g/real16_seg.bin,format=flat,addr=0x10000,mode=real" --mem 16M
+run_guest flat_64 0 '^PASS flat 64-bit' \
+	--kernel "$g/flat64.bin,format=flat,addr=0x200000,mode=64" --mem 16M
+
 # Guest RAM is touched lazily: a 2 GiB guest costs kvmini only what it uses.
 mkfifo "$work/rss.in"
 "$kvmini" run --kernel "$g/uart_echo.elf" --mem 2G <"$work/rss.in" \

@@ -18,6 +18,7 @@ int main(void)
 		virtqueue_suite,
 		pci_suite,
 		stats_suite,
+		multiboot_suite,
 		/* bugs found and fixed: each keeps its test */
 		serial_regression_suite,
 		cli_regression_suite,

@@ -82,6 +82,27 @@ expect kernel-truncated 1 'truncated bzImage' "$kvmini" run --kernel "$work/trun
 expect kernel-too-big 1 'too large' "$kvmini" run --kernel "$work/big-kernel" --mem 16M
 expect initrd-too-big 1 'does not fit in guest RAM' "$kvmini" run --kernel "$k" --initrd "$work/big-initrd" --mem 16M
 expect initrd-missing 1 'cannot open .*/nope' "$kvmini" run --kernel "$k" --initrd "$work/nope" --mem 16M
+# --kernel options and --module (docs/boot-formats.md)
+expect kernel-format-unknown 2 "bad option 'format=pe'" "$kvmini" run --kernel "$k,format=pe"
+expect kernel-addr-garbage 2 "bad option 'addr=12x'" "$kvmini" run --kernel "$k,format=flat,addr=12x"
+expect kernel-addr-negative 2 "bad option 'addr=-1'" "$kvmini" run --kernel "$k,format=flat,addr=-1"
+expect kernel-addr-overflow 2 "bad option 'addr=" "$kvmini" run --kernel "$k,format=flat,addr=0x10000000000000000"
+expect kernel-entry-garbage 2 "bad option 'entry=x'" "$kvmini" run --kernel "$k,format=flat,addr=0x7c00,entry=x"
+expect kernel-mode-bad 2 "bad option 'mode=16'" "$kvmini" run --kernel "$k,format=flat,addr=0x7c00,mode=16"
+expect kernel-addr-with-elf 2 'need format=flat' "$kvmini" run --kernel "$k,format=elf,addr=0x100000"
+expect kernel-addr-without-format 2 'need format=flat' "$kvmini" run --kernel "$k,addr=0x100000"
+expect kernel-flat-no-addr 2 'format=flat needs addr=' "$kvmini" run --kernel "$k,format=flat"
+expect kernel-flat-initrd 2 'initrd does not apply to format=flat' "$kvmini" run --kernel "$k,format=flat,addr=0x100000" --initrd "$work/garbage"
+expect module-with-elf 2 '--module needs a Multiboot kernel; .* is an ELF' "$kvmini" run --kernel "$k" --module "$work/garbage"
+expect module-with-format-elf 2 '--module needs a Multiboot kernel' "$kvmini" run --kernel "$k,format=elf" --module "$work/garbage"
+expect module-bad-option 2 "bad option 'size=1'" "$kvmini" run --kernel "$k" --module "$work/garbage,size=1"
+expect module-too-many 2 'at most 16 --module' "$kvmini" run --kernel "$k" $(for _ in $(seq 17); do printf -- '--module %s ' "$work/garbage"; done)
+expect kernel-not-multiboot 1 'no Multiboot header' "$kvmini" run --kernel "$k,format=multiboot" --mem 16M
+expect kernel-not-elf 1 'is not an ELF file' "$kvmini" run --kernel "$work/garbage,format=elf" --mem 16M
+expect flat-outside-ram 1 'does not fit in guest RAM at 0x1000000' "$kvmini" run --kernel "$work/garbage,format=flat,addr=0x1000000" --mem 16M
+expect flat-on-bios-area 1 "overlaps kvmini's BIOS area" "$kvmini" run --kernel "$work/garbage,format=flat,addr=0xf0000" --mem 16M
+expect flat-on-page-tables 1 "overlaps kvmini's page tables" "$kvmini" run --kernel "$work/garbage,format=flat,addr=0x9000,mode=64" --mem 16M
+expect flat-real-entry-high 1 'out of reach in real mode' "$kvmini" run --kernel "$work/garbage,format=flat,addr=0x7c00,entry=0x100000" --mem 16M
 expect console-file-bad 1 'cannot open console file' "$kvmini" run --kernel "$k" --console "file:$work/nodir/log"
 expect no-kvm-device 1 'modprobe' env KVMINI_KVM_DEVICE="$work/nope" "$kvmini" run --kernel "$k"
 expect not-a-kvm-device 1 'not a usable KVM device' env KVMINI_KVM_DEVICE=/dev/null "$kvmini" run --kernel "$k"

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "boot.h"
+#include "boot_multiboot.h"
 #include "layout.h"
 #include "vcpu.h"
 #include "vm.h"
@@ -187,15 +188,16 @@ static int add_range(struct boot_e820_entry *out, int n, int max, uint64_t addr,
 	return n;
 }
 
-int memmap_build(const struct guest_mem *mem, struct boot_e820_entry *out,
-		 int max)
+int memmap_build_low(const struct guest_mem *mem, uint64_t low_ram_end,
+		     struct boot_e820_entry *out, int max)
 {
 	uint64_t low_end = guest_mem_low_end(mem);
 	int n = 0;
 
-	/* conventional memory up to the EBDA; the BIOS area is reserved */
-	n = add_range(out, n, max, 0, EBDA_ADDR, E820_TYPE_RAM);
-	n = add_range(out, n, max, EBDA_ADDR, BIOS_AREA_END - EBDA_ADDR,
+	/* conventional memory up to the EBDA (or the Multiboot info); the
+	 * rest below 1 MiB is reserved */
+	n = add_range(out, n, max, 0, low_ram_end, E820_TYPE_RAM);
+	n = add_range(out, n, max, low_ram_end, BIOS_AREA_END - low_ram_end,
 		      E820_TYPE_RESERVED);
 	if (low_end > BIOS_AREA_END)
 		n = add_range(out, n, max, BIOS_AREA_END,
@@ -206,6 +208,12 @@ int memmap_build(const struct guest_mem *mem, struct boot_e820_entry *out,
 	return n;
 }
 
+int memmap_build(const struct guest_mem *mem, struct boot_e820_entry *out,
+		 int max)
+{
+	return memmap_build_low(mem, EBDA_ADDR, out, max);
+}
+
 int linux_is_bzimage(const struct boot_image *img)
 {
 	return img->size >= 0x264 && img->data[0x1fe] == 0x55 &&
@@ -213,23 +221,133 @@ int linux_is_bzimage(const struct boot_image *img)
 	       memcmp(img->data + 0x202, "HdrS", 4) == 0;
 }
 
+enum kernel_format boot_detect_format(const uint8_t *data, size_t size)
+{
+	struct boot_image img = { .data = (uint8_t *)data, .size = size };
+	struct multiboot_header mh;
+	uint64_t off;
+
+	if (linux_is_bzimage(&img))
+		return KERNEL_FORMAT_BZIMAGE;
+	if (multiboot_find_header(data, size, &mh, &off) == MULTIBOOT_FOUND)
+		return KERNEL_FORMAT_MULTIBOOT;
+	if (elf_is_elf(&img))
+		return KERNEL_FORMAT_ELF;
+	return KERNEL_FORMAT_AUTO;
+}
+
+static const char *const format_names[] = {
+	[KERNEL_FORMAT_AUTO] = "of no known format",
+	[KERNEL_FORMAT_BZIMAGE] = "a Linux bzImage",
+	[KERNEL_FORMAT_ELF] = "an ELF kernel without a Multiboot header",
+	[KERNEL_FORMAT_MULTIBOOT] = "a Multiboot kernel",
+	[KERNEL_FORMAT_FLAT] = "a flat binary",
+};
+
+/* The format of the file's first 8 KiB; AUTO if it cannot be read. */
+static enum kernel_format probe_format(const char *path)
+{
+	uint8_t head[MULTIBOOT_SEARCH_BYTES];
+	struct stat st;
+	int fd = open_regular(path, &st, (char[BOOT_WHY_LEN]){ 0 });
+	ssize_t n;
+
+	if (fd < 0)
+		return KERNEL_FORMAT_AUTO;
+	n = read(fd, head, sizeof(head));
+	close(fd);
+	return n > 0 ? boot_detect_format(head, n) : KERNEL_FORMAT_AUTO;
+}
+
+int boot_check_options(const struct vm_config *cfg, char *why)
+{
+	enum kernel_format fmt = cfg->kopts.format;
+
+	if (!cfg->nr_modules || fmt == KERNEL_FORMAT_MULTIBOOT)
+		return 0;
+	if (fmt == KERNEL_FORMAT_AUTO)
+		fmt = probe_format(cfg->kernel);
+	if (fmt == KERNEL_FORMAT_AUTO || fmt == KERNEL_FORMAT_MULTIBOOT)
+		return 0; /* unreadable or unknown: boot_load says why */
+	snprintf(why, BOOT_WHY_LEN,
+		 "--module needs a Multiboot kernel; %.150s is %s", cfg->kernel,
+		 format_names[fmt]);
+	return -1;
+}
+
+/* kvmini's structures that a flat image must not overwrite */
+static const struct reserved_area {
+	uint64_t start, end;
+	const char *name;
+	unsigned int modes; /* 1 << enum boot_mode */
+} reserved_areas[] = {
+	{ GDT_ADDR, GDT_ADDR + 0x30, "GDT",
+	  1 << BOOT_MODE_32 | 1 << BOOT_MODE_64 },
+	{ PML4_ADDR, PD_ADDR + 4 * 0x1000, "page tables", 1 << BOOT_MODE_64 },
+	{ EBDA_ADDR, BIOS_AREA_END, "BIOS area (EBDA, ACPI and MP tables)",
+	  ~0u },
+};
+
+const char *boot_reserved_overlap(uint64_t gpa, uint64_t len, int mode)
+{
+	for (size_t i = 0;
+	     i < sizeof(reserved_areas) / sizeof(reserved_areas[0]); i++) {
+		const struct reserved_area *r = &reserved_areas[i];
+
+		if ((r->modes & (1u << mode)) && gpa < r->end &&
+		    gpa + len > r->start)
+			return r->name;
+	}
+	return NULL;
+}
+
+static int load_as(struct vm *vm, const struct boot_image *img,
+		   enum kernel_format fmt, uint64_t rsdp,
+		   struct boot_entry *entry, char *why)
+{
+	switch (fmt) {
+	case KERNEL_FORMAT_BZIMAGE:
+		if (linux_is_bzimage(img))
+			return linux_load_bzimage(vm, img, rsdp, entry, why);
+		break;
+	case KERNEL_FORMAT_ELF:
+		if (elf_is_elf(img))
+			return elf_load(vm, img, rsdp, entry, why);
+		break;
+	case KERNEL_FORMAT_MULTIBOOT:
+		return multiboot_load(vm, img, entry, why);
+	case KERNEL_FORMAT_FLAT: return flat_load(vm, img, entry, why);
+	default:
+		snprintf(why, BOOT_WHY_LEN,
+			 "%s is neither a Linux bzImage nor an ELF kernel nor "
+			 "Multiboot (a raw binary needs format=flat,addr=ADDR)",
+			 img->path);
+		return -1;
+	}
+	snprintf(why, BOOT_WHY_LEN, "%s is not %s (format=%s)", img->path,
+		 fmt == KERNEL_FORMAT_ELF ? "an ELF file" : "a Linux bzImage",
+		 fmt == KERNEL_FORMAT_ELF ? "elf" : "bzimage");
+	return -1;
+}
+
 int boot_load(struct vm *vm, uint64_t rsdp, struct boot_entry *entry, char *why)
 {
 	const struct vm_config *cfg = vm->cfg;
+	enum kernel_format fmt = cfg->kopts.format;
 	struct boot_image img;
 	int ret;
 
 	if (boot_read_file(cfg->kernel, vm->mem.total, &img, why))
 		return -1;
-	if (linux_is_bzimage(&img)) {
-		ret = linux_load_bzimage(vm, &img, rsdp, entry, why);
-	} else if (elf_is_elf(&img)) {
-		ret = elf_load(vm, &img, rsdp, entry, why);
-	} else {
+	if (fmt == KERNEL_FORMAT_AUTO)
+		fmt = boot_detect_format(img.data, img.size);
+	if (cfg->nr_modules && fmt != KERNEL_FORMAT_MULTIBOOT) {
 		snprintf(why, BOOT_WHY_LEN,
-			 "%s is neither a Linux bzImage nor an ELF kernel",
-			 cfg->kernel);
+			 "--module needs a Multiboot kernel; %.150s is %s",
+			 cfg->kernel, format_names[fmt]);
 		ret = -1;
+	} else {
+		ret = load_as(vm, &img, fmt, rsdp, entry, why);
 	}
 	boot_free_image(&img);
 	return ret;
@@ -308,21 +426,51 @@ static void set_protected_mode(struct kvm_sregs *s, int long_mode)
 	}
 }
 
+/* Real mode at real_seg:rip, every data segment the same as CS. */
+static void set_real_mode(struct kvm_sregs *s, uint16_t seg)
+{
+	struct kvm_segment r = { .base = (uint64_t)seg << 4,
+				 .limit = 0xffff,
+				 .selector = seg,
+				 .type = 0x3,
+				 .present = 1,
+				 .s = 1 };
+
+	s->ds = s->es = s->ss = r;
+	r.type = 0xb;
+	s->cs = r;
+	r = (struct kvm_segment){
+		.limit = 0xffff, .type = 0x3, .present = 1, .s = 1
+	};
+	s->fs = s->gs = r;
+	s->cr0 &= ~(X86_CR0_PE | X86_CR0_PG);
+	s->cr4 = 0;
+	s->efer = 0;
+}
+
 int boot_setup_bsp(struct vcpu *bsp, const struct boot_entry *entry)
 {
 	const struct guest_mem *mem = &bsp->vm->mem;
 	int long_mode = entry->mode == BOOT_MODE_64;
+	int real_mode = entry->mode == BOOT_MODE_REAL;
 	struct kvm_sregs sregs;
 	struct kvm_regs regs = { .rflags = 0x2,
 				 .rip = entry->rip,
 				 .rsi = entry->rsi,
-				 .rbx = entry->rbx };
+				 .rbx = entry->rbx,
+				 .rax = entry->rax,
+				 .rsp = entry->rsp };
 
-	if (write_gdt(mem) || (long_mode && write_page_tables(mem)))
+	/* real-mode guests get nothing written below 1 MiB (docs) */
+	if (!real_mode &&
+	    (write_gdt(mem) || (long_mode && write_page_tables(mem))))
 		return -1;
 	if (ioctl(bsp->fd, KVM_GET_SREGS, &sregs) < 0)
 		return -1;
-	set_protected_mode(&sregs, long_mode);
+	if (real_mode)
+		set_real_mode(&sregs, entry->real_seg);
+	else
+		set_protected_mode(&sregs, long_mode);
 	if (ioctl(bsp->fd, KVM_SET_SREGS, &sregs) < 0)
 		return -1;
 	return ioctl(bsp->fd, KVM_SET_REGS, &regs);

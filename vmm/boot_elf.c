@@ -7,6 +7,7 @@
  * e_entry (RSI = Linux boot_params) and a 32-bit ELF in protected mode.
  */
 #include <elf.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -256,25 +257,27 @@ static int write_linux_zero_page(struct vm *vm, uint64_t kernel_end,
 	return linux_fill_zero_page(vm, bp, rsdp, kernel_end, why);
 }
 
-int elf_load(struct vm *vm, const struct boot_image *img, uint64_t rsdp,
-	     struct boot_entry *entry, char *why)
+int elf_load_segments(struct vm *vm, const struct boot_image *img,
+		      uint64_t *entry, uint64_t *start, uint64_t *end,
+		      char *why)
 {
 	struct elf_info ei;
-	uint64_t pvh_entry = 0, end = 0;
 	unsigned int loaded = 0;
 
 	if (elf_header(img, &ei, why))
 		return -1;
+	*start = UINT64_MAX;
+	*end = 0;
 	for (unsigned int i = 0; i < ei.phnum; i++) {
 		struct phdr ph;
 
 		elf_phdr(img, &ei, i, &ph);
-		if (ph.type == PT_NOTE && !pvh_entry)
-			pvh_entry = find_pvh_entry(img, &ph);
 		if (ph.type != PT_LOAD || ph.memsz == 0)
 			continue;
-		if (load_segment(&vm->mem, img, &ph, &end, why))
+		if (load_segment(&vm->mem, img, &ph, end, why))
 			return -1;
+		if (ph.paddr < *start)
+			*start = ph.paddr;
 		loaded++;
 	}
 	if (!loaded) {
@@ -282,6 +285,36 @@ int elf_load(struct vm *vm, const struct boot_image *img, uint64_t rsdp,
 			 img->path);
 		return -1;
 	}
+	*entry = ei.entry;
+	return 0;
+}
+
+/* The PVH entry point from the first PT_NOTE that has one, or 0. */
+static uint64_t elf_pvh_entry(const struct boot_image *img,
+			      const struct elf_info *ei)
+{
+	uint64_t pvh_entry = 0;
+
+	for (unsigned int i = 0; i < ei->phnum && !pvh_entry; i++) {
+		struct phdr ph;
+
+		elf_phdr(img, ei, i, &ph);
+		if (ph.type == PT_NOTE)
+			pvh_entry = find_pvh_entry(img, &ph);
+	}
+	return pvh_entry;
+}
+
+int elf_load(struct vm *vm, const struct boot_image *img, uint64_t rsdp,
+	     struct boot_entry *entry, char *why)
+{
+	struct elf_info ei;
+	uint64_t pvh_entry, start, end, e_entry;
+
+	if (elf_load_segments(vm, img, &e_entry, &start, &end, why))
+		return -1;
+	elf_header(img, &ei, why); /* checked by elf_load_segments */
+	pvh_entry = elf_pvh_entry(img, &ei);
 	if (boot_write_cmdline(&vm->mem, boot_cmdline(vm), CMDLINE_MAX, why))
 		return -1;
 	memset(entry, 0, sizeof(*entry));

@@ -8,6 +8,7 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "boot.h"
 #include "cli.h"
 
 #define DEFAULT_CMDLINE "console=ttyS0"
@@ -273,14 +274,152 @@ static int parse_single_step(const char *s, struct vm_config *cfg, char *why)
 	return 0;
 }
 
+/* an address: decimal or 0x hex, no sign, no junk, no overflow */
+static int parse_addr(const char *s, uint64_t *v)
+{
+	char *end;
+
+	if (!isdigit((unsigned char)s[0]))
+		return -1;
+	errno = 0;
+	*v = strtoull(s, &end, 0);
+	return errno || *end ? -1 : 0;
+}
+
+static int parse_kernel_opt(const char *tok, struct kernel_options *k)
+{
+	static const char *const formats[] = {
+		[KERNEL_FORMAT_AUTO] = "auto",
+		[KERNEL_FORMAT_BZIMAGE] = "bzimage",
+		[KERNEL_FORMAT_ELF] = "elf",
+		[KERNEL_FORMAT_MULTIBOOT] = "multiboot",
+		[KERNEL_FORMAT_FLAT] = "flat",
+	};
+	static const char *const modes[] = { [FLAT_MODE_REAL] = "real",
+					     [FLAT_MODE_32] = "32",
+					     [FLAT_MODE_64] = "64" };
+
+	for (unsigned int i = 0; i < 5 && !strncmp(tok, "format=", 7); i++)
+		if (!strcmp(tok + 7, formats[i]))
+			return k->format = i, 0;
+	for (unsigned int i = FLAT_MODE_REAL; i <= FLAT_MODE_64; i++)
+		if (!strncmp(tok, "mode=", 5) && !strcmp(tok + 5, modes[i]))
+			return k->mode = i, 0;
+	if (!strncmp(tok, "addr=", 5) && !parse_addr(tok + 5, &k->addr))
+		return k->has_addr = 1, 0;
+	if (!strncmp(tok, "entry=", 6) && !parse_addr(tok + 6, &k->entry))
+		return k->has_entry = 1, 0;
+	return -1;
+}
+
+/* FILE[,format=auto|bzimage|elf|multiboot|flat][,addr=][,entry=][,mode=] */
+static int parse_kernel(const char *arg, struct vm_config *cfg, char *why)
+{
+	static char buf[4096];
+	char *opts, *tok, *save;
+
+	if (strlen(arg) >= sizeof(buf) || !arg[0] || arg[0] == ',') {
+		snprintf(why, CLI_ERR_LEN, "--kernel needs FILE[,options]");
+		return -1;
+	}
+	strcpy(buf, arg);
+	memset(&cfg->kopts, 0, sizeof(cfg->kopts));
+	opts = strchr(buf, ',');
+	if (opts)
+		*opts++ = '\0';
+	cfg->kernel = buf;
+	for (tok = opts ? strtok_r(opts, ",", &save) : NULL; tok;
+	     tok = strtok_r(NULL, ",", &save)) {
+		if (parse_kernel_opt(tok, &cfg->kopts)) {
+			snprintf(why, CLI_ERR_LEN,
+				 "--kernel: bad option '%.60s' (format=auto|"
+				 "bzimage|elf|multiboot|flat, addr=ADDR, "
+				 "entry=ADDR, mode=real|32|64)",
+				 tok);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* FILE[,cmdline=STRING]: the string is the rest, commas and all */
+static int parse_module(const char *arg, struct vm_config *cfg, char *why)
+{
+	static char paths[MAX_MODULES][4096];
+	struct module_config *m = &cfg->modules[cfg->nr_modules];
+	char *opt;
+
+	if (cfg->nr_modules == MAX_MODULES) {
+		snprintf(why, CLI_ERR_LEN, "at most %d --module options",
+			 MAX_MODULES);
+		return -1;
+	}
+	if (strlen(arg) >= sizeof(paths[0]) || !arg[0] || arg[0] == ',') {
+		snprintf(
+			why, CLI_ERR_LEN,
+			"--module needs FILE[,cmdline=STRING], under %zu bytes",
+			sizeof(paths[0]));
+		return -1;
+	}
+	strcpy(paths[cfg->nr_modules], arg);
+	m->path = paths[cfg->nr_modules];
+	m->cmdline = NULL;
+	opt = strchr(paths[cfg->nr_modules], ',');
+	if (opt) {
+		*opt++ = '\0';
+		if (strncmp(opt, "cmdline=", 8)) {
+			snprintf(why, CLI_ERR_LEN,
+				 "--module %.60s: bad option '%.40s' "
+				 "(cmdline=STRING)",
+				 m->path, opt);
+			return -1;
+		}
+		m->cmdline = opt + 8;
+	}
+	cfg->nr_modules++;
+	return 0;
+}
+
+/* Options that only some formats take. */
+static int check_kernel_options(const struct vm_config *cfg, char *why)
+{
+	const struct kernel_options *k = &cfg->kopts;
+	int flat = k->format == KERNEL_FORMAT_FLAT;
+	int mb = k->format == KERNEL_FORMAT_MULTIBOOT ||
+		 k->format == KERNEL_FORMAT_AUTO;
+
+	if (!flat && (k->has_addr || k->has_entry || k->mode))
+		snprintf(why, CLI_ERR_LEN,
+			 "--kernel: addr=, entry= and mode= need format=flat");
+	else if (flat && !k->has_addr)
+		snprintf(why, CLI_ERR_LEN,
+			 "--kernel: format=flat needs addr=ADDR");
+	else if (flat && cfg->initrd)
+		snprintf(why, CLI_ERR_LEN,
+			 "--initrd does not apply to format=flat");
+	else if (cfg->nr_modules && !mb)
+		snprintf(why, CLI_ERR_LEN,
+			 "--module needs a Multiboot kernel (format=multiboot "
+			 "or auto)");
+	else
+		return boot_check_options(cfg, why);
+	return -1;
+}
+
 void cli_run_usage(void)
 {
 	printf("Usage: kvmini run --kernel FILE [options]\n"
 	       "\n"
 	       "Boot a Linux bzImage or an ELF kernel in a new VM.\n"
 	       "\n"
-	       "  -k, --kernel FILE      kernel: bzImage or ELF (PVH note used)\n"
-	       "  -i, --initrd FILE      initial ramdisk\n"
+	       "  -k, --kernel FILE[,format=auto|bzimage|elf|multiboot|flat]\n"
+	       "             [,addr=ADDR][,entry=ADDR][,mode=real|32|64]\n"
+	       "                         kernel: bzImage, Multiboot, ELF (PVH note\n"
+	       "                         used) or, with format=flat, a raw binary\n"
+	       "                         loaded at addr= (docs/boot-formats.md)\n"
+	       "  -i, --initrd FILE      initial ramdisk (Multiboot: module 0)\n"
+	       "      --module FILE[,cmdline=STRING]\n"
+	       "                         Multiboot module; repeatable, up to %d\n"
 	       "  -c, --cmdline STRING   kernel command line (default: '%s')\n"
 	       "  -m, --mem SIZE         guest RAM, e.g. 512M, 2G (default 512M)\n"
 	       "  -p, --cpus N           vCPUs, 1-%d (default 1)\n"
@@ -314,7 +453,7 @@ void cli_run_usage(void)
 	       "Exit codes: 0 guest powered off or rebooted, 1 runtime error,\n"
 	       "2 wrong usage, 4 guest crashed, 128+N stopped by signal N;\n"
 	       "with --test-exit, odd codes (v << 1) | 1 are the guest's verdict.\n",
-	       DEFAULT_CMDLINE, MAX_CPUS, SINGLE_STEP_DEFAULT);
+	       MAX_MODULES, DEFAULT_CMDLINE, MAX_CPUS, SINGLE_STEP_DEFAULT);
 }
 
 /* long-only options: values past any short option letter */
@@ -341,6 +480,7 @@ static const struct option run_options[] = {
 	{ "trace-format", required_argument, NULL, OPT_TRACE_FORMAT },
 	{ "stats", no_argument, NULL, OPT_STATS },
 	{ "single-step", optional_argument, NULL, OPT_SINGLE_STEP },
+	{ "module", required_argument, NULL, 'O' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -348,7 +488,8 @@ static const struct option run_options[] = {
 static int parse_run_option(int opt, struct vm_config *cfg, char *why)
 {
 	switch (opt) {
-	case 'k': cfg->kernel = optarg; return 0;
+	case 'k': return parse_kernel(optarg, cfg, why);
+	case 'O': return parse_module(optarg, cfg, why);
 	case 'i': cfg->initrd = optarg; return 0;
 	case 'c': cfg->cmdline = optarg; return 0;
 	case 'n': cfg->name = optarg; return 0;
@@ -437,6 +578,8 @@ int cli_parse_run(int argc, char **argv, struct vm_config *cfg, char *why)
 			 "no kernel given: kvmini run --kernel FILE");
 		return -1;
 	}
+	if (check_kernel_options(cfg, why))
+		return -1;
 	if (!cfg->name) {
 		snprintf(default_name, sizeof(default_name), "kvmini-%d",
 			 (int)getpid());

@@ -47,10 +47,43 @@ enum trace_format {
 #define SINGLE_STEP_DEFAULT 1000
 #define SINGLE_STEP_MAX	    1000000000
 
+/* --kernel FILE[,format=...][,addr=][,entry=][,mode=] (docs/boot-formats.md) */
+enum kernel_format {
+	KERNEL_FORMAT_AUTO, /* bzImage, then Multiboot header, then ELF */
+	KERNEL_FORMAT_BZIMAGE,
+	KERNEL_FORMAT_ELF,
+	KERNEL_FORMAT_MULTIBOOT,
+	KERNEL_FORMAT_FLAT,
+};
+
+enum flat_mode {
+	FLAT_MODE_DEFAULT, /* real below 1 MiB, else 32 */
+	FLAT_MODE_REAL,
+	FLAT_MODE_32,
+	FLAT_MODE_64,
+};
+
+struct kernel_options {
+	enum kernel_format format;
+	int has_addr, has_entry;
+	uint64_t addr, entry; /* format=flat only */
+	enum flat_mode mode;
+};
+
+#define MAX_MODULES 16 /* --module; the initrd comes first, as module 0 */
+
+struct module_config {
+	const char *path;
+	const char *cmdline; /* NULL: the guest sees the path */
+};
+
 #define MAX_CPUS	 254 /* 8-bit APIC IDs: 0xff is broadcast, IOAPIC takes n */
 
 struct vm_config {
 	const char *kernel;
+	struct kernel_options kopts;
+	int nr_modules;
+	struct module_config modules[MAX_MODULES];
 	const char *initrd;
 	const char *cmdline;
 	uint64_t mem_size;

@@ -8,6 +8,8 @@
  *   0x00007000  Linux boot_params ("zero page") / PVH start_info
  *   0x00009000  identity page tables (PML4, PDPT, 4 PDs: first 4 GiB)
  *   0x00020000  kernel command line (up to CMDLINE_MAX bytes)
+ *   0x00080000  Multiboot info, memory map, module list and strings
+ *               (Multiboot boots only; reserved in their memory map)
  *   0x0009fc00  EBDA (reserved in e820)
  *   0x000e0000  ACPI tables (RSDP first), reserved
  *   0x000f0000  Intel MP floating pointer and MP config table, reserved
@@ -27,6 +29,8 @@
 #define CMDLINE_ADDR	 0x00020000ULL
 #define CMDLINE_MAX	 0x00010000ULL
 #define PVH_MEMMAP_ADDR	 0x00030000ULL
+#define MULTIBOOT_INFO_ADDR 0x00080000ULL
+#define MULTIBOOT_INFO_END  0x0009fc00ULL /* = EBDA_ADDR */
 #define EBDA_ADDR	 0x0009fc00ULL
 #define BIOS_AREA_START	 0x000a0000ULL
 #define ACPI_TABLES_ADDR 0x000e0000ULL

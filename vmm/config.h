@@ -39,6 +39,24 @@ struct net_config {
 	int has_mac;
 };
 
+enum gdb_transport {
+	GDB_OFF,
+	GDB_TCP,
+	GDB_UNIX,
+};
+
+#define GDB_HOST_MAX 64
+#define GDB_PATH_MAX 108 /* sizeof(sun_path) */
+
+/* --gdb tcp:HOST:PORT | unix:PATH, --gdb-wait */
+struct gdb_config {
+	enum gdb_transport transport;
+	char host[GDB_HOST_MAX]; /* IPv4 literal; "" never (127.0.0.1) */
+	int port;		 /* 0: the kernel picks one, printed */
+	char path[GDB_PATH_MAX];
+	int wait; /* vCPUs wait for gdb before the first instruction */
+};
+
 #define MAX_CPUS	 254 /* 8-bit APIC IDs: 0xff is broadcast, IOAPIC takes n */
 
 struct vm_config {
@@ -56,6 +74,7 @@ struct vm_config {
 	struct disk_config disks[MAX_DISKS];
 	int nr_nics;
 	struct net_config nics[MAX_NICS];
+	struct gdb_config gdb;
 };
 
 #endif

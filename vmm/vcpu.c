@@ -7,6 +7,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "gdb.h"
 #include "log.h"
 #include "vcpu.h"
 #include "vm.h"
@@ -243,6 +244,8 @@ static void *vcpu_thread(void *arg)
 	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
 
 	while (!vm_stopping(vcpu->vm)) {
+		if (gdb_vcpu_park(vcpu))
+			continue; /* held by the debugger; maybe stopping now */
 		if (ioctl(vcpu->fd, KVM_RUN, 0) < 0) {
 			if (errno == EINTR || errno == EAGAIN)
 				continue;
@@ -252,7 +255,8 @@ static void *vcpu_thread(void *arg)
 					EXIT_FAILURE_RT);
 			break;
 		}
-		handle_exit(vcpu);
+		if (!gdb_vcpu_exit(vcpu))
+			handle_exit(vcpu);
 	}
 	return NULL;
 }

@@ -12,6 +12,7 @@
 #include "acpi_pm.h"
 #include "boot.h"
 #include "console.h"
+#include "gdb.h"
 #include "irq.h"
 #include "kvm.h"
 #include "layout.h"
@@ -201,7 +202,7 @@ struct vm *vm_create(const struct vm_config *cfg)
 	}
 	if (setup_kvm_vm(vm) || setup_memory(vm) || setup_irqchip(vm) ||
 	    setup_devices(vm) || setup_firmware_and_boot(vm, &entry) ||
-	    setup_vcpus(vm, &entry))
+	    setup_vcpus(vm, &entry) || gdb_create(vm))
 		goto fail;
 	return vm;
 fail:
@@ -314,11 +315,14 @@ int vm_run(struct vm *vm)
 			vm_request_stop(vm, VM_STOP_ERROR, EXIT_FAILURE_RT);
 		}
 	}
+	if (!vm_stopping(vm) && gdb_start(vm))
+		vm_request_stop(vm, VM_STOP_ERROR, EXIT_FAILURE_RT);
 	wait_for_stop(vm);
 	for (int i = 0; i < started; i++)
 		vcpu_kick(vm->vcpus[i]);
 	for (int i = 0; i < started; i++)
 		vcpu_join(vm->vcpus[i]);
+	gdb_stop(vm);
 	event_loop_stop(&vm->loop);
 	console_detach(vm->console);
 	if (sig_src.fd >= 0)

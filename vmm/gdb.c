@@ -204,8 +204,7 @@ static int nr_vcpus(const struct gdb_stub *g)
 	return g->vm->nr_vcpus;
 }
 
-static int set_guest_debug(struct gdb_stub *g, int step_mask_vcpu,
-			   int enable)
+static int set_guest_debug(struct gdb_stub *g, int step_mask_vcpu, int enable)
 {
 	struct kvm_guest_debug dbg = { 0 };
 	int rc = 0;
@@ -453,7 +452,8 @@ static int parse_hex(const char **p, uint64_t *v)
 static int parse_hex_bytes(const char *s, uint8_t *out, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
-		int hi = hexval(s[2 * i]), lo = hi < 0 ? -1 : hexval(s[2 * i + 1]);
+		int hi = hexval(s[2 * i]),
+		    lo = hi < 0 ? -1 : hexval(s[2 * i + 1]);
 
 		if (hi < 0 || lo < 0)
 			return -1;
@@ -606,25 +606,19 @@ static int read_packet(struct gdb_stub *g, char *buf)
 	}
 }
 
-/* Until gdb acks our last packet or hangs up. */
-static void await_ack(struct gdb_stub *g)
-{
-	int c;
-
-	while ((c = stub_getc(g, 0)) >= 0 && c != '+')
-		;
-}
-
 /*
- * The VM has ended and kvmini exits after this: give gdb a moment to ack
- * the W packet (closing first makes it report a broken pipe), but never
- * let a silent client keep kvmini from exiting.
+ * After D, or W when the VM has ended: wait for gdb's ack before closing
+ * (closing first makes gdb report a broken pipe), but never let a silent
+ * client keep kvmini from going on or exiting.
  */
-static void await_final_ack(struct gdb_stub *g)
+static void await_ack(struct gdb_stub *g)
 {
 	struct pollfd pfd = { g->conn_fd, POLLIN, 0 };
 	char c;
 
+	while (g->rx_pos < g->rx_len)
+		if (g->rx[g->rx_pos++] == '+')
+			return;
 	while (poll(&pfd, 1, 2000) > 0 && read(g->conn_fd, &c, 1) == 1 &&
 	       c != '+')
 		;
@@ -889,7 +883,9 @@ static int set_thread(struct gdb_stub *g, const char *p)
 		return send_str(g, "E01");
 	if (tid > 0 || op == 'c')
 		*(op == 'g' ? &g->g_thread : &g->c_thread) =
-			tid > 0 ? tid - 1 : tid == -1 ? -1 : g->c_thread;
+			tid > 0	    ? tid - 1
+			: tid == -1 ? -1
+				    : g->c_thread;
 	return send_str(g, "OK");
 }
 
@@ -898,10 +894,9 @@ static int thread_alive(struct gdb_stub *g, const char *p)
 	char *end;
 	long tid = strtol(p, &end, 16);
 
-	return send_str(g, end != p && !*end && tid >= 1 &&
-					   tid <= nr_vcpus(g) ?
-				   "OK" :
-				   "E01");
+	return send_str(g, end != p && !*end && tid >= 1 && tid <= nr_vcpus(g)
+				   ? "OK"
+				   : "E01");
 }
 
 static int thread_list(struct gdb_stub *g, char *out)
@@ -995,8 +990,8 @@ static int cont(struct gdb_stub *g, const char *addr_text, char action)
 
 	if (*addr_text) {
 		if (parse_hex(&addr_text, &addr) || get_state(v, &old))
-			return send_str(g, "E01") ? SESSION_END :
-						    SESSION_STOPPED;
+			return send_str(g, "E01") ? SESSION_END
+						  : SESSION_STOPPED;
 		st = old;
 		st.regs.rip = addr;
 		put_state(v, &old, &st);
@@ -1019,13 +1014,13 @@ static int vcont(struct gdb_stub *g, const char *p)
 		else if (action == 'c' || action == 's')
 			p++;
 		else
-			return send_str(g, "E01") ? SESSION_END :
-						    SESSION_STOPPED;
+			return send_str(g, "E01") ? SESSION_END
+						  : SESSION_STOPPED;
 		if (*p == ':') {
 			tid = strtol(p + 1, &end, 16);
 			if (end == p + 1 || tid == 0 || tid > nr_vcpus(g))
-				return send_str(g, "E01") ? SESSION_END :
-							    SESSION_STOPPED;
+				return send_str(g, "E01") ? SESSION_END
+							  : SESSION_STOPPED;
 			p = end;
 		}
 		for (int i = 0; i < nr_vcpus(g); i++)
@@ -1102,7 +1097,7 @@ static int running(struct gdb_stub *g)
 			snprintf(exit_reply, sizeof(exit_reply), "W%02x",
 				 g->vm->exit_code & 0xff);
 			if (send_str(g, exit_reply) == 0)
-				await_final_ack(g);
+				await_ack(g);
 			return SESSION_END;
 		}
 		if (c == 0x03 || c == -2) {

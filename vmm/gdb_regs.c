@@ -37,49 +37,102 @@ static const char *const feature_names[NR_FEATURES] = {
 };
 
 #define ST(field) offsetof(struct gdb_cpu_state, field)
-#define SZ(field) sizeof(((struct gdb_cpu_state *)0)->field)
-#define GPR(n, f, t) { n, 64, t, NULL, F_CORE, REG_PLAIN, ST(regs.f), 8 }
-#define SEL(n, f)                                                         \
-	{ n, 32, "int32", NULL, F_CORE, REG_PLAIN, ST(sregs.f.selector), 2 }
-#define ST_REG(i)                                                        \
-	{ "st" #i, 80, "i387_ext", NULL, F_CORE, REG_PLAIN, ST(fpu.fpr[i]), 10 }
+#define GPR(n, f, t)                                             \
+	{                                                        \
+		n, 64, t, NULL, F_CORE, REG_PLAIN, ST(regs.f), 8 \
+	}
+#define SEL(n, f)                                                              \
+	{                                                                      \
+		n, 32, "int32", NULL, F_CORE, REG_PLAIN, ST(sregs.f.selector), \
+			2                                                      \
+	}
+#define ST_REG(i)                                                 \
+	{                                                         \
+		"st" #i, 80, "i387_ext", NULL, F_CORE, REG_PLAIN, \
+			ST(fpu.fpr[i]), 10                        \
+	}
 #define X87(n, f, sz)                                                   \
-	{ n, 32, "int", "float", F_CORE, REG_PLAIN, ST(fpu.f), sz }
-#define XMM(i)                                                           \
-	{ "xmm" #i, 128, "uint128", "sse", F_SSE, REG_PLAIN, ST(fpu.xmm[i]), 16 }
-#define SYS(n, f)                                                        \
-	{ n, 64, "int64", "system", F_SYS, REG_PLAIN, ST(sregs.f), 8 }
+	{                                                               \
+		n, 32, "int", "float", F_CORE, REG_PLAIN, ST(fpu.f), sz \
+	}
+#define XMM(i)                                                     \
+	{                                                          \
+		"xmm" #i, 128, "uint128", "sse", F_SSE, REG_PLAIN, \
+			ST(fpu.xmm[i]), 16                         \
+	}
+#define SYS(n, f)                                                          \
+	{                                                                  \
+		n, 64, "int64", "system", F_SYS, REG_PLAIN, ST(sregs.f), 8 \
+	}
 
 static const struct reg_desc regs[] = {
-	GPR("rax", rax, "int64"), GPR("rbx", rbx, "int64"),
-	GPR("rcx", rcx, "int64"), GPR("rdx", rdx, "int64"),
-	GPR("rsi", rsi, "int64"), GPR("rdi", rdi, "int64"),
-	GPR("rbp", rbp, "data_ptr"), GPR("rsp", rsp, "data_ptr"),
-	GPR("r8", r8, "int64"), GPR("r9", r9, "int64"),
-	GPR("r10", r10, "int64"), GPR("r11", r11, "int64"),
-	GPR("r12", r12, "int64"), GPR("r13", r13, "int64"),
-	GPR("r14", r14, "int64"), GPR("r15", r15, "int64"),
+	GPR("rax", rax, "int64"),
+	GPR("rbx", rbx, "int64"),
+	GPR("rcx", rcx, "int64"),
+	GPR("rdx", rdx, "int64"),
+	GPR("rsi", rsi, "int64"),
+	GPR("rdi", rdi, "int64"),
+	GPR("rbp", rbp, "data_ptr"),
+	GPR("rsp", rsp, "data_ptr"),
+	GPR("r8", r8, "int64"),
+	GPR("r9", r9, "int64"),
+	GPR("r10", r10, "int64"),
+	GPR("r11", r11, "int64"),
+	GPR("r12", r12, "int64"),
+	GPR("r13", r13, "int64"),
+	GPR("r14", r14, "int64"),
+	GPR("r15", r15, "int64"),
 	GPR("rip", rip, "code_ptr"),
 	{ "eflags", 32, "int32", NULL, F_CORE, REG_PLAIN, ST(regs.rflags), 4 },
-	SEL("cs", cs), SEL("ss", ss), SEL("ds", ds),
-	SEL("es", es), SEL("fs", fs), SEL("gs", gs),
-	ST_REG(0), ST_REG(1), ST_REG(2), ST_REG(3),
-	ST_REG(4), ST_REG(5), ST_REG(6), ST_REG(7),
-	X87("fctrl", fcw, 2), X87("fstat", fsw, 2),
+	SEL("cs", cs),
+	SEL("ss", ss),
+	SEL("ds", ds),
+	SEL("es", es),
+	SEL("fs", fs),
+	SEL("gs", gs),
+	ST_REG(0),
+	ST_REG(1),
+	ST_REG(2),
+	ST_REG(3),
+	ST_REG(4),
+	ST_REG(5),
+	ST_REG(6),
+	ST_REG(7),
+	X87("fctrl", fcw, 2),
+	X87("fstat", fsw, 2),
 	{ "ftag", 32, "int", "float", F_CORE, REG_FTAG, ST(fpu.ftwx), 1 },
 	{ "fiseg", 32, "int", "float", F_CORE, REG_ZERO, 0, 0 },
 	X87("fioff", last_ip, 4),
 	{ "foseg", 32, "int", "float", F_CORE, REG_ZERO, 0, 0 },
-	X87("fooff", last_dp, 4), X87("fop", last_opcode, 2),
-	XMM(0), XMM(1), XMM(2), XMM(3), XMM(4), XMM(5), XMM(6), XMM(7),
-	XMM(8), XMM(9), XMM(10), XMM(11), XMM(12), XMM(13), XMM(14), XMM(15),
+	X87("fooff", last_dp, 4),
+	X87("fop", last_opcode, 2),
+	XMM(0),
+	XMM(1),
+	XMM(2),
+	XMM(3),
+	XMM(4),
+	XMM(5),
+	XMM(6),
+	XMM(7),
+	XMM(8),
+	XMM(9),
+	XMM(10),
+	XMM(11),
+	XMM(12),
+	XMM(13),
+	XMM(14),
+	XMM(15),
 	{ "mxcsr", 32, "int", "vector", F_SSE, REG_PLAIN, ST(fpu.mxcsr), 4 },
 	{ "fs_base", 64, "int", NULL, F_SEGMENTS, REG_PLAIN, ST(sregs.fs.base),
 	  8 },
 	{ "gs_base", 64, "int", NULL, F_SEGMENTS, REG_PLAIN, ST(sregs.gs.base),
 	  8 },
-	SYS("cr0", cr0), SYS("cr2", cr2), SYS("cr3", cr3),
-	SYS("cr4", cr4), SYS("cr8", cr8), SYS("efer", efer),
+	SYS("cr0", cr0),
+	SYS("cr2", cr2),
+	SYS("cr3", cr3),
+	SYS("cr4", cr4),
+	SYS("cr8", cr8),
+	SYS("efer", efer),
 };
 
 #define NR_REGS ((int)(sizeof(regs) / sizeof(regs[0])))

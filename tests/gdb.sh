@@ -270,6 +270,11 @@ if wait_listen raw && port=$(tcp_port raw) && [ -n "$port" ] && rsp_open "$port"
 	rsp_expect raw_mem_write "M$counter,4:05000000" 'OK'
 	rsp_expect raw_mem_read "m$counter,4" '05000000'
 	rsp_expect raw_z0_remove "z0,$bump,1" 'OK'
+	rsp_expect raw_vcont_truncated 'vCont;C' 'E01'
+	rsp_expect raw_vcont_bad_thread 'vCont;s:7' 'E01'
+	rsp_expect raw_vcont_step 'vCont;s:1' 'T05thread:1;'
+	rip_le=$(printf '%016x' "0x$bump_next" | sed -E 's/(..)(..)(..)(..)(..)(..)(..)(..)/\8\7\6\5\4\3\2\1/')
+	rsp_expect raw_step_moved_rip p10 "$rip_le"
 	rsp_expect raw_detach D 'OK'
 	rsp_close
 	# counter started at 5 instead of 0: ((10 + 20) << 1) | 1

@@ -1009,7 +1009,8 @@ static int vcont(struct gdb_stub *g, const char *p)
 		long tid = -1;
 		char *end;
 
-		if (action == 'C' || action == 'S')
+		if ((action == 'C' || action == 'S') && hexval(p[1]) >= 0 &&
+		    hexval(p[2]) >= 0)
 			p += 3; /* signal number dropped */
 		else if (action == 'c' || action == 's')
 			p++;
@@ -1018,7 +1019,8 @@ static int vcont(struct gdb_stub *g, const char *p)
 						  : SESSION_STOPPED;
 		if (*p == ':') {
 			tid = strtol(p + 1, &end, 16);
-			if (end == p + 1 || tid == 0 || tid > nr_vcpus(g))
+			if (end == p + 1 || tid == 0 || tid < -1 ||
+			    tid > nr_vcpus(g))
 				return send_str(g, "E01") ? SESSION_END
 							  : SESSION_STOPPED;
 			p = end;

@@ -24,7 +24,7 @@ struct vcpu;
 int gdb_create(struct vm *vm);
 /* vm_run(), vCPU threads started: the stub thread starts. */
 int gdb_start(struct vm *vm);
-/* vm_run(), vCPU threads joined: tells gdb the VM is gone, joins. */
+/* vm_run(), VM stopping, before the vCPU joins: tells gdb, joins. */
 void gdb_stop(struct vm *vm);
 
 /*

@@ -318,11 +318,11 @@ int vm_run(struct vm *vm)
 	if (!vm_stopping(vm) && gdb_start(vm))
 		vm_request_stop(vm, VM_STOP_ERROR, EXIT_FAILURE_RT);
 	wait_for_stop(vm);
+	gdb_stop(vm); /* before the joins: the stub kicks vCPU threads */
 	for (int i = 0; i < started; i++)
 		vcpu_kick(vm->vcpus[i]);
 	for (int i = 0; i < started; i++)
 		vcpu_join(vm->vcpus[i]);
-	gdb_stop(vm);
 	event_loop_stop(&vm->loop);
 	console_detach(vm->console);
 	if (sig_src.fd >= 0)

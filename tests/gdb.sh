@@ -226,7 +226,8 @@ else
 	start_vm threads --kernel "$target" --gdb "unix:$sock" --gdb-wait --cpus 2
 	wait_listen threads &&
 		run_gdb threads "$sock" 'info threads' 'thread 2' \
-			'info registers rip' 'thread 1' 'info registers rip' detach
+			'info registers rip' 'thread 1' 'info registers rip' \
+			'break bump' continue 'info threads' detach
 	out=$work/threads.gdb
 	touch "$out"
 	expect threads_1 "$out" '^\* 1 +Thread 1 '
@@ -235,6 +236,9 @@ else
 	# vCPU 1 waits for INIT/SIPI at the reset vector; vCPU 0 is at _start
 	expect threads_ap_rip "$out" '^rip +0xfff0 '
 	expect threads_bsp_rip "$out" "^rip +0x$start "
+	# stopping a running guest kicks the AP out of its in-kernel wait too
+	expect threads_break_hit "$out" "^Thread 1 hit Breakpoint 1, 0x0*$bump in bump"
+	expect threads_after_break "$out" "^\\* 1 +Thread 1 +0x0*$bump in bump"
 	expect_exit threads_guest_finishes "$guest_rc"
 fi
 
@@ -285,7 +289,7 @@ fi
 
 # attach to a running guest, lose the connection with a breakpoint in
 # memory, attach again: the first stub session must have taken it out
-start_vm drop --kernel "$spin" --gdb tcp::0
+start_vm drop --kernel "$spin" --gdb tcp::0 --cpus 2
 if wait_listen drop && port=$(tcp_port drop) && [ -n "$port" ] && rsp_open "$port"; then
 	rsp_expect drop_attach_stops '?' 'T05thread:1;'
 	rsp_expect drop_z0 "Z0,$bump,1" 'OK'

@@ -94,6 +94,7 @@ check-sanitize: deps
 	@$(MAKE) -s -C guest-tests
 	$(BUILD)/sanitize/tests/unit-tests
 	tests/cli.sh $(BUILD)/sanitize/kvmini
+	tests/gdb.sh $(BUILD)/sanitize/kvmini
 	KVMINI=$(BUILD)/sanitize/kvmini guest-tests/run.sh
 	tests/trace.sh $(BUILD)/sanitize/kvmini
 

@@ -69,6 +69,7 @@ expect trace-empty-file 2 '--trace must be exits' "$kvmini" run --kernel "$k" --
 expect trace-no-value 2 "option '--trace' needs a value" "$kvmini" run --kernel "$k" --trace
 expect trace-format-xml 2 "--trace-format must be text or json, not 'xml'" "$kvmini" run --kernel "$k" --trace exits --trace-format xml
 expect single-step-zero 2 "--single-step=COUNT must be a number from 1 to [0-9]+, not '0'" "$kvmini" run --kernel "$k" --single-step=0
+expect single-step-gdb 2 "--single-step and --gdb cannot be combined" "$kvmini" run --kernel "$k" --single-step=5 --gdb tcp::0
 expect single-step-abc 2 "--single-step=COUNT must be a number .* not 'abc'" "$kvmini" run --kernel "$k" --single-step=abc
 expect single-step-negative 2 "not '-5'" "$kvmini" run --kernel "$k" --single-step=-5
 expect single-step-huge 2 "not '99999999999'" "$kvmini" run --kernel "$k" --single-step=99999999999

@@ -449,6 +449,47 @@ START_TEST(unknown_option_inside_a_bundle_is_named)
 }
 END_TEST
 
+/* --gdb: loopback unless an address is named; bad specs are usage errors */
+START_TEST(gdb_specs)
+{
+	char *tcp_default[] = { "run", "-k", "k", "--gdb", "tcp::1234", NULL };
+	char *tcp_local[] = { "run", "-k", "k", "--gdb", "tcp:localhost:0",
+			      NULL };
+	char *tcp_any[] = { "run", "-k", "k", "--gdb", "tcp:0.0.0.0:99", NULL };
+	char *unix_wait[] = { "run",	     "-k",	   "k", "--gdb",
+			      "unix:/tmp/s", "--gdb-wait", NULL };
+	char *none[] = { "run", "-k", "k", NULL };
+	char *wait_alone[] = { "run", "-k", "k", "--gdb-wait", NULL };
+	const char *bad[] = { "tcp:example.org:1", "tcp::-1", "tcp::",
+			      "tcp::65536", "tcp:1234", "udp::1", "unix:", "" };
+	struct run r;
+
+	parse_ok(tcp_default, &r);
+	ck_assert_int_eq(r.cfg.gdb.transport, GDB_TCP);
+	ck_assert_str_eq(r.cfg.gdb.host, "127.0.0.1");
+	ck_assert_int_eq(r.cfg.gdb.port, 1234);
+	ck_assert_int_eq(r.cfg.gdb.wait, 0);
+	parse_ok(tcp_local, &r);
+	ck_assert_str_eq(r.cfg.gdb.host, "127.0.0.1");
+	ck_assert_int_eq(r.cfg.gdb.port, 0);
+	parse_ok(tcp_any, &r);
+	ck_assert_str_eq(r.cfg.gdb.host, "0.0.0.0");
+	parse_ok(unix_wait, &r);
+	ck_assert_int_eq(r.cfg.gdb.transport, GDB_UNIX);
+	ck_assert_str_eq(r.cfg.gdb.path, "/tmp/s");
+	ck_assert_int_eq(r.cfg.gdb.wait, 1);
+	parse_ok(none, &r);
+	ck_assert_int_eq(r.cfg.gdb.transport, GDB_OFF);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char *argv[] = { "run", "-k", "k", "--gdb", (char *)bad[i],
+				 NULL };
+
+		parse_fails(argv, "--gdb must be");
+	}
+	parse_fails(wait_alone, "--gdb-wait needs --gdb");
+}
+END_TEST
+
 Suite *cli_suite(void)
 {
 	Suite *s = suite_create("cli");
@@ -475,6 +516,7 @@ Suite *cli_suite(void)
 	tcase_add_test(run, help_prints_usage_and_returns_1);
 	tcase_add_test(run, parsing_twice_starts_afresh);
 	tcase_add_test(run, parsing_again_after_errors);
+	tcase_add_test(run, gdb_specs);
 	suite_add_tcase(s, run);
 	return s;
 }

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `make check`: every test, in order of speed: unit tests (libcheck), the
-# command line, the direct guest-tests on this host's /dev/kvm, then the
+# command line, the direct guest-tests on this host's /dev/kvm, the GDB
+# stub with Debian's gdb (tests/gdb.sh), then the
 # KVM lab with real Linux guests.  Ends with one "N passed, N failed" line
 # summing all parts; exits non-zero if anything failed.
 set -uo pipefail
@@ -50,6 +51,7 @@ part unit build/tests/unit-tests
 part cli tests/cli.sh ./kvmini
 part guests guest-tests/run.sh
 part trace tests/trace.sh ./kvmini
+part gdb tests/gdb.sh ./kvmini
 part net tests/net.sh ./kvmini
 if [ "${KVMINI_SKIP_LAB:-0}" = 1 ]; then
 	echo "=== lab: skipped (KVMINI_SKIP_LAB=1)"

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Installs the Debian packages kvmini needs, only those that are missing.
-#   tools/deps.sh build    compiler, kernel headers, libcheck (make, make check)
+#   tools/deps.sh build    compiler, kernel headers, libcheck, gdb (make,
+#                          make check; tests/gdb.sh drives gdb)
 # The lab installs its own (tools/lab/fetch.sh: qemu-system-x86, cpio, ...).
 set -euo pipefail
 
-build_pkgs=(gcc make libc6-dev linux-libc-dev binutils check pkg-config)
+build_pkgs=(gcc make libc6-dev linux-libc-dev binutils check pkg-config gdb)
 
 missing() {
 	local p

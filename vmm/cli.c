@@ -7,6 +7,7 @@
 #include <string.h>
 #include <strings.h>
 #include <unistd.h>
+#include <arpa/inet.h>
 
 #include "boot.h"
 #include "cli.h"
@@ -406,6 +407,52 @@ static int check_kernel_options(const struct vm_config *cfg, char *why)
 	return -1;
 }
 
+static int parse_gdb_tcp(const char *spec, struct gdb_config *g, char *why)
+{
+	const char *colon = strrchr(spec, ':');
+	size_t host_len = colon ? (size_t)(colon - spec) : 0;
+	struct in_addr addr;
+	char *end;
+	long port;
+
+	if (!colon || host_len >= GDB_HOST_MAX)
+		return -1;
+	memcpy(g->host, spec, host_len);
+	g->host[host_len] = '\0';
+	/* loopback unless an address is named: a stub gives away the VM */
+	if (!g->host[0] || !strcmp(g->host, "localhost"))
+		strcpy(g->host, "127.0.0.1");
+	if (inet_pton(AF_INET, g->host, &addr) != 1)
+		return -1;
+	errno = 0;
+	port = strtol(colon + 1, &end, 10);
+	if (errno || end == colon + 1 || *end || port < 0 || port > 65535)
+		return -1;
+	g->port = (int)port;
+	return 0;
+}
+
+/* tcp:[HOST]:PORT or unix:PATH */
+static int parse_gdb(const char *s, struct vm_config *cfg, char *why)
+{
+	struct gdb_config *g = &cfg->gdb;
+
+	if (!strncmp(s, "tcp:", 4) && !parse_gdb_tcp(s + 4, g, why)) {
+		g->transport = GDB_TCP;
+		return 0;
+	}
+	if (!strncmp(s, "unix:", 5) && s[5] && strlen(s + 5) < GDB_PATH_MAX) {
+		strcpy(g->path, s + 5);
+		g->transport = GDB_UNIX;
+		return 0;
+	}
+	snprintf(why, CLI_ERR_LEN,
+		 "--gdb must be tcp:[HOST]:PORT (IPv4 HOST, default 127.0.0.1; "
+		 "PORT 0-65535) or unix:PATH, not '%.80s'",
+		 s);
+	return -1;
+}
+
 void cli_run_usage(void)
 {
 	printf("Usage: kvmini run --kernel FILE [options]\n"
@@ -447,6 +494,11 @@ void cli_run_usage(void)
 	       "                         exit and on SIGUSR1\n"
 	       "      --single-step[=N]  trace the first N instructions of vCPU 0\n"
 	       "                         (default %d), then run freely\n"
+	       "      --gdb tcp:[HOST]:PORT|unix:PATH\n"
+	       "                         serve the GDB remote protocol there\n"
+	       "                         (HOST defaults to 127.0.0.1; PORT 0\n"
+	       "                         picks a free one and prints it)\n"
+	       "      --gdb-wait         hold the vCPUs until gdb continues\n"
 	       "  -h, --help             this help\n"
 	       "\n"
 	       "Console: Ctrl-A x quits, Ctrl-A Ctrl-A sends Ctrl-A, Ctrl-A h helps.\n"
@@ -481,6 +533,8 @@ static const struct option run_options[] = {
 	{ "stats", no_argument, NULL, OPT_STATS },
 	{ "single-step", optional_argument, NULL, OPT_SINGLE_STEP },
 	{ "module", required_argument, NULL, 'O' },
+	{ "gdb", required_argument, NULL, 'G' },
+	{ "gdb-wait", no_argument, NULL, 'W' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -504,6 +558,8 @@ static int parse_run_option(int opt, struct vm_config *cfg, char *why)
 	case OPT_TRACE_FORMAT: return parse_trace_format(optarg, cfg, why);
 	case OPT_STATS: cfg->stats = 1; return 0;
 	case OPT_SINGLE_STEP: return parse_single_step(optarg, cfg, why);
+	case 'G': return parse_gdb(optarg, cfg, why);
+	case 'W': cfg->gdb.wait = 1; return 0;
 	default:
 		/* getopt already named the problem; keep ours short */
 		snprintf(why, CLI_ERR_LEN, "try 'kvmini run --help'");
@@ -580,6 +636,17 @@ int cli_parse_run(int argc, char **argv, struct vm_config *cfg, char *why)
 	}
 	if (check_kernel_options(cfg, why))
 		return -1;
+	if (cfg->gdb.wait && cfg->gdb.transport == GDB_OFF) {
+		snprintf(why, CLI_ERR_LEN, "--gdb-wait needs --gdb");
+		return -1;
+	}
+	if (cfg->gdb.transport != GDB_OFF && cfg->single_step) {
+		/* both would own KVM_SET_GUEST_DEBUG and its debug exits */
+		snprintf(why, CLI_ERR_LEN,
+			 "--single-step and --gdb cannot be combined "
+			 "(use gdb's stepi)");
+		return -1;
+	}
 	if (!cfg->name) {
 		snprintf(default_name, sizeof(default_name), "kvmini-%d",
 			 (int)getpid());

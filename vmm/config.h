@@ -77,6 +77,24 @@ struct module_config {
 	const char *cmdline; /* NULL: the guest sees the path */
 };
 
+enum gdb_transport {
+	GDB_OFF,
+	GDB_TCP,
+	GDB_UNIX,
+};
+
+#define GDB_HOST_MAX 64
+#define GDB_PATH_MAX 108 /* sizeof(sun_path) */
+
+/* --gdb tcp:HOST:PORT | unix:PATH, --gdb-wait */
+struct gdb_config {
+	enum gdb_transport transport;
+	char host[GDB_HOST_MAX]; /* IPv4 literal; "" never (127.0.0.1) */
+	int port;		 /* 0: the kernel picks one, printed */
+	char path[GDB_PATH_MAX];
+	int wait; /* vCPUs wait for gdb before the first instruction */
+};
+
 #define MAX_CPUS	 254 /* 8-bit APIC IDs: 0xff is broadcast, IOAPIC takes n */
 
 struct vm_config {
@@ -103,6 +121,7 @@ struct vm_config {
 	enum trace_format trace_format;
 	int stats;		    /* --stats */
 	uint64_t single_step;	    /* steps to trace on vCPU 0; 0 = off */
+	struct gdb_config gdb;
 };
 
 #endif

@@ -7,6 +7,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "gdb.h"
 #include "log.h"
 #include "observe.h"
 #include "vcpu.h"
@@ -239,6 +240,7 @@ static void *vcpu_thread(void *arg)
 {
 	struct vcpu *vcpu = arg;
 	struct vcpu_observer *observer = vcpu->observer;
+	struct gdb_stub *gdb = vcpu->vm->gdb;
 	sigset_t set;
 	char name[16];
 
@@ -249,6 +251,8 @@ static void *vcpu_thread(void *arg)
 	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
 
 	while (!vm_stopping(vcpu->vm)) {
+		if (__builtin_expect(gdb != NULL, 0) && gdb_vcpu_park(vcpu))
+			continue; /* held by the debugger; maybe stopping now */
 		if (ioctl(vcpu->fd, KVM_RUN, 0) < 0) {
 			if (errno == EINTR || errno == EAGAIN)
 				continue;
@@ -258,7 +262,9 @@ static void *vcpu_thread(void *arg)
 					EXIT_FAILURE_RT);
 			break;
 		}
-		/* --trace/--stats/--single-step; when off, a not-taken test */
+		/* --gdb, --trace/--stats/--single-step: when off, not-taken tests */
+		if (__builtin_expect(gdb != NULL, 0) && gdb_vcpu_exit(vcpu))
+			continue; /* a debug exit the debugger took */
 		if (__builtin_expect(observer != NULL, 0) &&
 		    observe_exit_begin(vcpu))
 			continue; /* a single-step debug exit, handled */

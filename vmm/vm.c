@@ -12,6 +12,7 @@
 #include "acpi_pm.h"
 #include "boot.h"
 #include "console.h"
+#include "gdb.h"
 #include "irq.h"
 #include "kvm.h"
 #include "layout.h"
@@ -202,7 +203,7 @@ struct vm *vm_create(const struct vm_config *cfg)
 	}
 	if (setup_kvm_vm(vm) || setup_memory(vm) || setup_irqchip(vm) ||
 	    setup_devices(vm) || setup_firmware_and_boot(vm, &entry) ||
-	    setup_vcpus(vm, &entry) || observe_attach(vm))
+	    setup_vcpus(vm, &entry) || observe_attach(vm) || gdb_create(vm))
 		goto fail;
 	return vm;
 fail:
@@ -322,7 +323,10 @@ int vm_run(struct vm *vm)
 			vm_request_stop(vm, VM_STOP_ERROR, EXIT_FAILURE_RT);
 		}
 	}
+	if (!vm_stopping(vm) && gdb_start(vm))
+		vm_request_stop(vm, VM_STOP_ERROR, EXIT_FAILURE_RT);
 	wait_for_stop(vm);
+	gdb_stop(vm); /* before the joins: the stub kicks vCPU threads */
 	for (int i = 0; i < started; i++)
 		vcpu_kick(vm->vcpus[i]);
 	for (int i = 0; i < started; i++)

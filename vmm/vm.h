@@ -21,6 +21,7 @@ struct serial;
 struct console;
 struct irq_routing;
 struct pci_bus;
+struct gdb_stub;
 
 enum vm_stop_kind {
 	VM_STOP_NONE,
@@ -50,6 +51,7 @@ struct vm {
 	char *cmdline;		/* cfg->cmdline plus what devices append */
 	int nr_virtio_mmio;
 	struct serial *com1;
+	struct gdb_stub *gdb; /* --gdb, or NULL */
 	void *devices[16]; /* owned device state, freed on destroy */
 	int nr_devices;
 	struct {

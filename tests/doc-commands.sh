@@ -2,7 +2,7 @@
 # Runs every command a tutorial shows, so the tutorial cannot rot.
 #
 # In the Markdown, each ```console block is one step: lines starting with
-# "$ " are commands (a trailing "\" continues a line), the rest is sample
+# "$ " are commands (a trailing "\" or "|" continues one), the rest is sample
 # output for the reader.  Right after the block, a comment says what the
 # step must produce:
 #   <!-- tested: rc=N out="ERE" out="ERE" ... -->
@@ -60,7 +60,7 @@ while IFS= read -r line || [ -n "$line" ]; do
 		case $line in
 		'$ '*) printf '%s\n' "${line#\$ }" >>"$script" ;;
 		*) # a continuation of the previous command, or sample output
-			if tail -c 2 "$script" 2>/dev/null | grep -q '\\'; then
+			if tail -c 2 "$script" 2>/dev/null | grep -q '[\\|]'; then
 				printf '%s\n' "$line" >>"$script"
 			fi ;;
 		esac

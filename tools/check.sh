@@ -52,6 +52,7 @@ part cli tests/cli.sh ./kvmini
 part guests guest-tests/run.sh
 part trace tests/trace.sh ./kvmini
 part gdb tests/gdb.sh ./kvmini
+part tutorial tests/doc-commands.sh docs/tutorial.md
 part net tests/net.sh ./kvmini
 if [ "${KVMINI_SKIP_LAB:-0}" = 1 ]; then
 	echo "=== lab: skipped (KVMINI_SKIP_LAB=1)"

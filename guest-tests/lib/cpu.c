@@ -41,6 +41,7 @@ struct tss64 tss64 __attribute__((aligned(16)));
 static int_handler handlers[256];
 volatile uint32_t unexpected_interrupts;
 volatile int fault_vector = -1;
+volatile int user_fault_vector = -1;
 
 static const char *const exc_names[32] = {
 	"#DE", "#DB", "NMI", "#BP", "#OF", "#BR", "#UD", "#NM",
@@ -125,6 +126,13 @@ void int_dispatch(struct int_frame *f)
 	if (f->vector == 6 && (f->cs & 3) == 3 &&
 	    f->rip == (uint64_t)user_exit_ud2)
 		user_return_c(f->rax);
+	if (f->vector < 32 && (f->cs & 3) == 3 && !handlers[f->vector]) {
+		printf("info: %s at CPL3, rip %llx: back to run_user's caller\n",
+		       exc_names[f->vector] ? exc_names[f->vector] : "?",
+		       (unsigned long long)f->rip);
+		user_fault_vector = (int)f->vector;
+		user_return_c(0);
+	}
 	if (handlers[f->vector]) {
 		handlers[f->vector](f);
 		return;

@@ -122,9 +122,12 @@ static inline void cpu_relax(void)
 /*
  * Run fn(arg) at CPL3 on the user stack and return its result.  Interrupts
  * are on during the call when irqs is set (they come back through the TSS's
- * RSP0), and iopl3 lets CPL3 use in/out.  fn returns to a stub that does
- * int $VEC_USER_RETURN.
+ * RSP0), and iopl3 lets CPL3 use in/out.  fn returns to a stub that runs
+ * a ud2 that brings it back to CPL0.  An exception at CPL3 (with no handler
+ * set for its vector) also ends the call: run_user returns 0 and
+ * user_fault_vector says which one (it is -1 after a clean return).
  */
+extern volatile int user_fault_vector;
 uint64_t run_user(uint64_t (*fn)(uint64_t), uint64_t arg, int irqs, int iopl3);
 /* the CPL3 code: a CPL check from user code */
 static inline unsigned int current_cpl(void)

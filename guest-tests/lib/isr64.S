@@ -80,6 +80,7 @@ isr_common:
  */
 	.globl run_user
 run_user:
+	movl $-1, user_fault_vector(%rip)
 	push %rbx
 	push %rbp
 	push %r12

@@ -7,6 +7,7 @@
  * gave KVM_SET_CPUID2 (EBX, with the APIC ID, is kvmini's).
  */
 #include "args.h"
+#include "cmdline_num.h"
 #include "cpu_checks.h"
 #include "runtime.h"
 #include "serial.h"
@@ -21,22 +22,6 @@ static void ap_check(uint32_t cpu)
 {
 	if (cpu < MAX_CPUS)
 		oks[cpu] = cpuid_ok(cpu, ncpus, whys[cpu]);
-}
-
-static uint32_t arg_u32(const struct hvm_start_info *si, const char *key,
-			uint32_t dflt)
-{
-	const char *c = pvh_cmdline(si);
-	struct arg a;
-	int ok = 1;
-
-	while (arg_next(&c, &a))
-		if (a.val && arg_eq(a.word, a.klen, key)) {
-			uint32_t v = arg_num(a.val, a.vlen, &ok);
-
-			return ok ? v : dflt;
-		}
-	return dflt;
 }
 
 int main(const struct hvm_start_info *si)

@@ -10,30 +10,30 @@
 
 #include "io.h"
 
-#define LAPIC_BASE	  0xfee00000UL
-#define LAPIC_ID	  0x020
-#define LAPIC_VERSION	  0x030
-#define LAPIC_TPR	  0x080
-#define LAPIC_EOI	  0x0b0
-#define LAPIC_SVR	  0x0f0
-#define LAPIC_ISR	  0x100
-#define LAPIC_IRR	  0x200
-#define LAPIC_ICR_LO	  0x300
-#define LAPIC_ICR_HI	  0x310
-#define LAPIC_LVT_TIMER	  0x320
-#define LAPIC_LVT_LINT0	  0x350
-#define LAPIC_LVT_LINT1	  0x360
-#define LAPIC_LVT_ERROR	  0x370
-#define LAPIC_TIMER_INIT  0x380
-#define LAPIC_TIMER_CUR	  0x390
-#define LAPIC_TIMER_DIV	  0x3e0
+#define LAPIC_BASE	 0xfee00000UL
+#define LAPIC_ID	 0x020
+#define LAPIC_VERSION	 0x030
+#define LAPIC_TPR	 0x080
+#define LAPIC_EOI	 0x0b0
+#define LAPIC_SVR	 0x0f0
+#define LAPIC_ISR	 0x100
+#define LAPIC_IRR	 0x200
+#define LAPIC_ICR_LO	 0x300
+#define LAPIC_ICR_HI	 0x310
+#define LAPIC_LVT_TIMER	 0x320
+#define LAPIC_LVT_LINT0	 0x350
+#define LAPIC_LVT_LINT1	 0x360
+#define LAPIC_LVT_ERROR	 0x370
+#define LAPIC_TIMER_INIT 0x380
+#define LAPIC_TIMER_CUR	 0x390
+#define LAPIC_TIMER_DIV	 0x3e0
 
-#define LVT_MASKED	  (1U << 16)
+#define LVT_MASKED	   (1U << 16)
 #define LVT_TIMER_PERIODIC (1U << 17)
-#define ICR_INIT	  0x500
-#define ICR_STARTUP	  0x600
-#define ICR_LEVEL_ASSERT  0x4000
-#define ICR_BUSY	  0x1000
+#define ICR_INIT	   0x500
+#define ICR_STARTUP	   0x600
+#define ICR_LEVEL_ASSERT   0x4000
+#define ICR_BUSY	   0x1000
 
 #define IOAPIC_BASE	  0xfec00000UL
 #define IOAPIC_REG_ID	  0x00

@@ -209,8 +209,8 @@ int map_identity(uint64_t start, uint64_t end)
 		pd[(a >> 21) & 511] = a | 0x87;
 	}
 	/* reload CR3: nothing stale may stay in the TLB */
-	__asm__ __volatile__("mov %%cr3, %%rax; mov %%rax, %%cr3" ::: "rax",
-			     "memory");
+	__asm__ __volatile__("mov %%cr3, %%rax; mov %%rax, %%cr3" ::
+				     : "rax", "memory");
 	return 0;
 }
 

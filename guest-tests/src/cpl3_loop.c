@@ -54,8 +54,8 @@ int main(const struct hvm_start_info *si)
 	uint32_t t_user, t_kern;
 
 	(void)si;
-	test_check(current_cpl() == 0, "cpl3_loop_kernel_cpl", "main runs at CPL %u",
-		   current_cpl());
+	test_check(current_cpl() == 0, "cpl3_loop_kernel_cpl",
+		   "main runs at CPL %u", current_cpl());
 	test_check(run_user(user_cpl, 0, 0, 0) == 3, "cpl3_loop_user_cpl",
 		   "run_user code is not at CPL3");
 	pm_clock_start(&c);

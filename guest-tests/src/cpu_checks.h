@@ -38,13 +38,13 @@ static unsigned int id_bits(uint32_t n)
 	return b;
 }
 
-#define EXPECT(got, want, what)                         \
-	do {                                            \
-		uint32_t g_ = (got), w_ = (want);       \
-		if (g_ != w_) {                         \
-			why_set(why, what, g_, w_);     \
-			return 0;                       \
-		}                                       \
+#define EXPECT(got, want, what)                     \
+	do {                                        \
+		uint32_t g_ = (got), w_ = (want);   \
+		if (g_ != w_) {                     \
+			why_set(why, what, g_, w_); \
+			return 0;                   \
+		}                                   \
 	} while (0)
 
 /* set to 0 on kvm_pvm, whose leaf 1 ECX/EDX are not what kvmini set */

@@ -56,7 +56,8 @@ int main(const struct hvm_start_info *si)
 		name[11] = 0;
 		if (i < 10)
 			name[9] = name[10], name[10] = 0;
-		test_check(oks[i], name, "%s", whys[i][0] ? whys[i] : "did not run");
+		test_check(oks[i], name, "%s",
+			   whys[i][0] ? whys[i] : "did not run");
 	}
 	return 0;
 }

@@ -16,10 +16,10 @@
 #include "serial.h"
 #include "test.h"
 
-#define COM1_SCR  0x3ff
-#define PM1_EN	  0x602
-#define CONF_ADDR 0xcf8
-#define CONF_DATA 0xcfc
+#define COM1_SCR      0x3ff
+#define PM1_EN	      0x602
+#define CONF_ADDR     0xcf8
+#define CONF_DATA     0xcfc
 #define HOSTBRIDGE_ID 0x00081b36u
 
 /* the scalar checks: a bit per failed one, so CPL3 can run them too */
@@ -52,12 +52,18 @@ static uint64_t scalar_checks(uint64_t unused)
 }
 
 static const char *const scalar_names[] = {
-	"outb/inb 0x3ff = a5",	   "outb/inb 0x3ff = 5a",
-	"outw/inw 0x602 = 0121",   "outw/inw 0x602 = 0",
-	"outl/inl 0xcf8 = 80000008", "outl/inl 0xcf8 = 80000000",
-	"inl 0xcfc = 00081b36",	   "inw 0xcfc = 1b36",
-	"inw 0xcfe = 0008",	   "inb 0xcfc = 36",
-	"inb 0xcfd = 1b",	   "inb 0xcfe = 08",
+	"outb/inb 0x3ff = a5",
+	"outb/inb 0x3ff = 5a",
+	"outw/inw 0x602 = 0121",
+	"outw/inw 0x602 = 0",
+	"outl/inl 0xcf8 = 80000008",
+	"outl/inl 0xcf8 = 80000000",
+	"inl 0xcfc = 00081b36",
+	"inw 0xcfc = 1b36",
+	"inw 0xcfe = 0008",
+	"inb 0xcfc = 36",
+	"inb 0xcfd = 1b",
+	"inb 0xcfe = 08",
 	"inb 0xcff = 00",
 };
 
@@ -85,34 +91,50 @@ static void rep_ins_outs(void)
 	uint64_t n;
 
 	p = (void *)msg, n = sizeof(msg) - 1;
-	__asm__ __volatile__("rep outsb" : "+S"(p), "+c"(n) : "d"(0x3f8) : "memory");
-	test_check(n == 0, "io_rep_outsb", "rcx %llu left", (unsigned long long)n);
+	__asm__ __volatile__("rep outsb"
+			     : "+S"(p), "+c"(n)
+			     : "d"(0x3f8)
+			     : "memory");
+	test_check(n == 0, "io_rep_outsb", "rcx %llu left",
+		   (unsigned long long)n);
 
 	outb(COM1_SCR, 0x77);
 	memset(b, 0, sizeof(b));
 	p = b, n = sizeof(b);
-	__asm__ __volatile__("rep insb" : "+D"(p), "+c"(n) : "d"(COM1_SCR) : "memory");
+	__asm__ __volatile__("rep insb"
+			     : "+D"(p), "+c"(n)
+			     : "d"(COM1_SCR)
+			     : "memory");
 	ok = n == 0;
 	for (unsigned int i = 0; i < sizeof(b); i++)
 		ok &= b[i] == 0x77;
 	test_check(ok, "io_rep_insb", "16 reads of 0x3ff are not all 0x77");
 
 	p = (void *)en, n = 3;
-	__asm__ __volatile__("rep outsw" : "+S"(p), "+c"(n) : "d"(PM1_EN) : "memory");
+	__asm__ __volatile__("rep outsw"
+			     : "+S"(p), "+c"(n)
+			     : "d"(PM1_EN)
+			     : "memory");
 	test_check(n == 0 && inw(PM1_EN) == 0x0020, "io_rep_outsw",
 		   "PM1_EN %x after rep outsw, want the last word 0020",
 		   inw(PM1_EN));
 	outw(PM1_EN, 0);
 
 	p = (void *)addrs, n = 2;
-	__asm__ __volatile__("rep outsl" : "+S"(p), "+c"(n) : "d"(CONF_ADDR) : "memory");
+	__asm__ __volatile__("rep outsl"
+			     : "+S"(p), "+c"(n)
+			     : "d"(CONF_ADDR)
+			     : "memory");
 	test_check(n == 0 && inl(CONF_ADDR) == 0x80000000, "io_rep_outsl",
 		   "0xcf8 %x after rep outsl, want the last dword 80000000",
 		   inl(CONF_ADDR));
 
 	memset(w, 0, sizeof(w));
 	p = w, n = 8;
-	__asm__ __volatile__("rep insw" : "+D"(p), "+c"(n) : "d"(CONF_DATA) : "memory");
+	__asm__ __volatile__("rep insw"
+			     : "+D"(p), "+c"(n)
+			     : "d"(CONF_DATA)
+			     : "memory");
 	ok = n == 0;
 	for (unsigned int i = 0; i < 8; i++)
 		ok &= w[i] == 0x1b36;
@@ -120,7 +142,10 @@ static void rep_ins_outs(void)
 
 	memset(l, 0, sizeof(l));
 	p = l, n = 8;
-	__asm__ __volatile__("rep insl" : "+D"(p), "+c"(n) : "d"(CONF_DATA) : "memory");
+	__asm__ __volatile__("rep insl"
+			     : "+D"(p), "+c"(n)
+			     : "d"(CONF_DATA)
+			     : "memory");
 	ok = n == 0;
 	for (unsigned int i = 0; i < 8; i++)
 		ok &= l[i] == HOSTBRIDGE_ID;

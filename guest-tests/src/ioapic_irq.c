@@ -91,7 +91,8 @@ int main(const struct hvm_start_info *si)
 	outb(COM1 + 4, 0);
 	ioapic_mask(4);
 	putc('\n');
-	test_check(serial_irqs >= 2 && !serial_bad_iir, "ioapic_serial_thre_irq4",
+	test_check(serial_irqs >= 2 && !serial_bad_iir,
+		   "ioapic_serial_thre_irq4",
 		   "%u COM1 interrupts through IOAPIC pin 4 (bad IIR %x)",
 		   serial_irqs, serial_bad_iir);
 	test_check(unexpected_interrupts == 0, "ioapic_no_strays",

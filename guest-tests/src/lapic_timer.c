@@ -12,9 +12,9 @@
 #include "serial.h"
 #include "test.h"
 
-#define VEC_TIMER 0x40
-#define NS_PER_TICK 16	   /* divide by 16 at 1 GHz */
-#define PERIOD	    62500  /* 1 ms */
+#define VEC_TIMER   0x40
+#define NS_PER_TICK 16	  /* divide by 16 at 1 GHz */
+#define PERIOD	    62500 /* 1 ms */
 
 static volatile uint32_t ticks, user_ticks;
 
@@ -69,8 +69,9 @@ int main(const struct hvm_start_info *si)
 	test_check(ticks == 1, "lapic_timer_oneshot", "%u interrupts", ticks);
 	wait_ticks(2, 20); /* a second one must not come */
 	test_check(ticks == 1 && lapic_read(LAPIC_TIMER_CUR) == 0,
-		   "lapic_timer_oneshot_once", "%u interrupts, current count %u",
-		   ticks, lapic_read(LAPIC_TIMER_CUR));
+		   "lapic_timer_oneshot_once",
+		   "%u interrupts, current count %u", ticks,
+		   lapic_read(LAPIC_TIMER_CUR));
 	printf("info: one-shot of 2 ms fired after %u us\n",
 	       pm_ticks_to_us(pm));
 

@@ -34,7 +34,8 @@ int main(const struct hvm_start_info *si)
 
 	if (!test_check(mem && si->version >= 1 && si->memmap_paddr &&
 				si->memmap_entries,
-			"mem_map_present", "no mem= argument or no PVH memory map"))
+			"mem_map_present",
+			"no mem= argument or no PVH memory map"))
 		return 0;
 	e = (const struct hvm_memmap_entry *)(uintptr_t)si->memmap_paddr;
 	for (i = 0; i < si->memmap_entries && i < 64; i++) {
@@ -65,13 +66,15 @@ int main(const struct hvm_start_info *si)
 	test_check(hole_ram == 0, "mem_map_hole_empty",
 		   "%llx bytes of RAM in the 3-4 GiB hole",
 		   (unsigned long long)hole_ram);
-	test_check(low_end == want_low && high_end == want_high, "mem_map_layout",
+	test_check(low_end == want_low && high_end == want_high,
+		   "mem_map_layout",
 		   "low RAM ends at %llx (want %llx), high at %llx (want %llx)",
 		   (unsigned long long)low_end, (unsigned long long)want_low,
 		   (unsigned long long)high_end, (unsigned long long)want_high);
 
-	test_check(poke(low_end - 8, 0x1111222233334444ULL), "mem_low_last_bytes",
-		   "no read-back at %llx", (unsigned long long)(low_end - 8));
+	test_check(poke(low_end - 8, 0x1111222233334444ULL),
+		   "mem_low_last_bytes", "no read-back at %llx",
+		   (unsigned long long)(low_end - 8));
 	if (!high_end) {
 		printf("info: no RAM above 4 GiB with --mem %llu MiB\n",
 		       (unsigned long long)(mem >> 20));
@@ -80,12 +83,14 @@ int main(const struct hvm_start_info *si)
 	if (!test_check(map_identity(HOLE_END, high_end) == 0, "mem_map_high",
 			"cannot map up to %llx", (unsigned long long)high_end))
 		return 0;
-	test_check(poke(HOLE_END, 0x5555666677778888ULL), "mem_high_first_bytes",
-		   "no read-back at 4 GiB");
-	test_check(poke(high_end - 8, 0x9999aaaabbbbccccULL), "mem_high_last_bytes",
-		   "no read-back at %llx", (unsigned long long)(high_end - 8));
-	test_check(*(volatile uint64_t *)(low_end - 8) == 0x1111222233334444ULL &&
-			   *(volatile uint64_t *)HOLE_END == 0x5555666677778888ULL,
-		   "mem_no_alias", "high RAM writes changed low RAM (or back)");
+	test_check(poke(HOLE_END, 0x5555666677778888ULL),
+		   "mem_high_first_bytes", "no read-back at 4 GiB");
+	test_check(poke(high_end - 8, 0x9999aaaabbbbccccULL),
+		   "mem_high_last_bytes", "no read-back at %llx",
+		   (unsigned long long)(high_end - 8));
+	test_check(
+		*(volatile uint64_t *)(low_end - 8) == 0x1111222233334444ULL &&
+			*(volatile uint64_t *)HOLE_END == 0x5555666677778888ULL,
+		"mem_no_alias", "high RAM writes changed low RAM (or back)");
 	return 0;
 }

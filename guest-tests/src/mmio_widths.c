@@ -34,14 +34,16 @@ static void ecam_host_bridge(void)
 	test_check(mmio_read8(ECAM) == 0x36 && mmio_read8(ECAM + 1) == 0x1b,
 		   "mmio_ecam_read8", "bytes %x %x", mmio_read8(ECAM),
 		   mmio_read8(ECAM + 1));
-	test_check(mmio_read16(ECAM) == 0x1b36 && mmio_read16(ECAM + 2) == 0x0008,
+	test_check(mmio_read16(ECAM) == 0x1b36 &&
+			   mmio_read16(ECAM + 2) == 0x0008,
 		   "mmio_ecam_read16", "words %x %x", mmio_read16(ECAM),
 		   mmio_read16(ECAM + 2));
 	test_check(mmio_read32(ECAM) == 0x00081b36, "mmio_ecam_read32",
 		   "dword %x", mmio_read32(ECAM));
 	test_check(q == ((uint64_t)mmio_read32(ECAM + 4) << 32 | 0x00081b36),
 		   "mmio_ecam_read64", "qword %llx, dwords %x %x",
-		   (unsigned long long)q, mmio_read32(ECAM), mmio_read32(ECAM + 4));
+		   (unsigned long long)q, mmio_read32(ECAM),
+		   mmio_read32(ECAM + 4));
 }
 
 /* bar64: the number of the first memory BAR */
@@ -54,9 +56,11 @@ static void ecam_device(const struct pci_dev *d, uint8_t bar64)
 	mmio_write8(cfg + 0x3c, 0x0b);
 	test_check(mmio_read8(cfg + 0x3c) == 0x0b, "mmio_ecam_write8",
 		   "interrupt line %x, want 0b", mmio_read8(cfg + 0x3c));
-	mmio_write16(cfg + PCI_COMMAND, PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
-	test_check((mmio_read16(cfg + PCI_COMMAND) & 7) == 6, "mmio_ecam_write16",
-		   "command %x, want memory+master", mmio_read16(cfg + PCI_COMMAND));
+	mmio_write16(cfg + PCI_COMMAND,
+		     PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
+	test_check((mmio_read16(cfg + PCI_COMMAND) & 7) == 6,
+		   "mmio_ecam_write16", "command %x, want memory+master",
+		   mmio_read16(cfg + PCI_COMMAND));
 	/* sizing with decode off, as a driver would */
 	mmio_write16(cfg + PCI_COMMAND, 0);
 	bar0 = mmio_read32(cfg + PCI_BAR0 + 4 * bar64);
@@ -65,18 +69,19 @@ static void ecam_device(const struct pci_dev *d, uint8_t bar64)
 	mmio_write32(cfg + PCI_BAR0 + 4 * bar64, bar0);
 	test_check(size != 0xffffffff && (size & ~0xfU) &&
 			   mmio_read32(cfg + PCI_BAR0 + 4 * bar64) == bar0,
-		   "mmio_ecam_write32", "BAR%u sizing read %x, restore %x", bar64,
-		   size, mmio_read32(cfg + PCI_BAR0 + 4 * bar64));
+		   "mmio_ecam_write32", "BAR%u sizing read %x, restore %x",
+		   bar64, size, mmio_read32(cfg + PCI_BAR0 + 4 * bar64));
 	/* 8 bytes at 0x38: a reserved dword (reads 0) and the dword with
 	 * the interrupt line, the only writable byte of the two */
 	pair = read64(cfg + 0x38);
 	write64(cfg + 0x38, (pair & ~0xff00000000ULL) | 0x0e00000000ULL);
 	test_check(mmio_read8(cfg + 0x3c) == 0x0e &&
-			   read64(cfg + 0x38) ==
-				   ((pair & ~0xff00000000ULL) | 0x0e00000000ULL),
+			   read64(cfg + 0x38) == ((pair & ~0xff00000000ULL) |
+						  0x0e00000000ULL),
 		   "mmio_ecam_write64", "0x38-0x3f read %llx after the write",
 		   (unsigned long long)read64(cfg + 0x38));
-	mmio_write16(cfg + PCI_COMMAND, PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
+	mmio_write16(cfg + PCI_COMMAND,
+		     PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
 }
 
 /* the BAR address + offset a virtio vendor capability of type t points at */

@@ -28,15 +28,18 @@ int main(const struct hvm_start_info *si)
 	v = rdmsr(MSR_APIC_BASE);
 	test_check((v & ~0xfffULL) == 0xfee00000 && (v & (1 << 11)) &&
 			   (v & (1 << 8)),
-		   "msr_apic_base", "IA32_APIC_BASE %llx: want base fee00000, "
-		   "enabled, BSP", (unsigned long long)v);
+		   "msr_apic_base",
+		   "IA32_APIC_BASE %llx: want base fee00000, "
+		   "enabled, BSP",
+		   (unsigned long long)v);
 	v = rdmsr(MSR_MISC_ENABLE);
 	test_check(v & 1, "msr_misc_enable_fast_string",
 		   "IA32_MISC_ENABLE %llx without fast strings (bit 0)",
 		   (unsigned long long)v);
 	v = rdmsr(MSR_EFER);
 	test_check((v & 0x500) == 0x500, "msr_efer_long_mode",
-		   "EFER %llx: LME and LMA not both set", (unsigned long long)v);
+		   "EFER %llx: LME and LMA not both set",
+		   (unsigned long long)v);
 	t0 = rdmsr(MSR_TSC);
 	t1 = rdmsr(MSR_TSC);
 	test_check(t1 > t0, "msr_tsc_counts", "IA32_TSC %llx then %llx",
@@ -70,7 +73,8 @@ int main(const struct hvm_start_info *si)
 		   "wrmsr %x: fault vector %d, want 13 (#GP)", MSR_BOGUS, vec);
 	/* a reserved bit of EFER: #GP too, and EFER unchanged */
 	vec = wrmsr_safe(MSR_EFER, rdmsr(MSR_EFER) | (1ULL << 63));
-	test_check(vec == 13 && !(rdmsr(MSR_EFER) >> 63), "msr_efer_reserved_gp",
+	test_check(vec == 13 && !(rdmsr(MSR_EFER) >> 63),
+		   "msr_efer_reserved_gp",
 		   "wrmsr EFER bit 63: fault vector %d, want 13", vec);
 	return 0;
 }

@@ -23,14 +23,16 @@ int main(const struct hvm_start_info *si)
 	top = mem <= 3 * GIB ? mem : 4 * GIB + (mem - 3 * GIB);
 	if (top > 4 * GIB &&
 	    !test_check(map_identity(top - 8, top + 0x200000) == 0,
-			"past_ram_map", "cannot map %llx", (unsigned long long)top))
+			"past_ram_map", "cannot map %llx",
+			(unsigned long long)top))
 		return 0;
 	printf("info: top of RAM %llx\n", (unsigned long long)top);
 	ok &= mmio_read8(top) == 0xff;
 	ok &= mmio_read16(top + 2) == 0xffff;
 	ok &= mmio_read32(top + 4) == 0xffffffffu;
 	ok &= *(volatile uint64_t *)(top + 8) == ~0ULL;
-	test_check(ok, "past_ram_reads_ones", "a read past RAM was not all-ones");
+	test_check(ok, "past_ram_reads_ones",
+		   "a read past RAM was not all-ones");
 	*(volatile uint64_t *)(top + 16) = 0x0123456789abcdefULL;
 	mmio_write8(top, 0);
 	mmio_write32(top + 4, 0);

@@ -35,7 +35,8 @@ int main(const struct hvm_start_info *si)
 	status = inb(PIT_CH0);
 	a = inb(PIT_CH0);
 	a |= inb(PIT_CH0) << 8;
-	test_check((status & 0x3f) == 0x34 && a <= reload, "pit_readback_status",
+	test_check((status & 0x3f) == 0x34 && a <= reload,
+		   "pit_readback_status",
 		   "status %x (want mode 2, lobyte/hibyte: 34), count %u",
 		   status, a);
 	outb(PIT_CMD, 0x30);

@@ -4,11 +4,11 @@
 
 #include "io.h"
 
-#define PIT_CH0	 0x40
-#define PIT_CH2	 0x42
-#define PIT_CMD	 0x43
-#define PORT_61	 0x61
-#define PIT_HZ	 1193182u
+#define PIT_CH0 0x40
+#define PIT_CH2 0x42
+#define PIT_CMD 0x43
+#define PORT_61 0x61
+#define PIT_HZ	1193182u
 
 /* channel ch (0..2), lobyte/hibyte access, mode, binary; then the count */
 static inline void pit_program(unsigned int ch, unsigned int mode,

@@ -52,8 +52,9 @@ int main(const struct hvm_start_info *si)
 		shared_buf[i] = (uint8_t)(i * 7 + 3);
 	n = smp_boot(ncpus, ap_work, 5000);
 	test_check(n == (int)ncpus - 1 && smp_online == smp_done,
-		   "smp_all_arrived", "%d of %u APs finished (online %llx, done %llx)",
-		   n, ncpus - 1, (unsigned long long)smp_online,
+		   "smp_all_arrived",
+		   "%d of %u APs finished (online %llx, done %llx)", n,
+		   ncpus - 1, (unsigned long long)smp_online,
 		   (unsigned long long)smp_done);
 	for (uint32_t i = 1; i < ncpus && i < MAX_CPUS; i++) {
 		got = sums[i];
@@ -61,15 +62,15 @@ int main(const struct hvm_start_info *si)
 		name[17] = (char)('0' + i / 10);
 		name[18] = (char)('0' + i % 10);
 		name[19] = 0;
-		test_check(arrivals[i] == 1 && got == checksum(i),
-			   name, "arrived %u times, checksum %x, want %x",
+		test_check(arrivals[i] == 1 && got == checksum(i), name,
+			   "arrived %u times, checksum %x, want %x",
 			   arrivals[i], got, checksum(i));
 		if (apic_base[i] & (1 << 8))
 			bad++;
 	}
 	test_check(ncpus < 2 || (arrivals[0] == 0 && bad == 0),
-		   "smp_aps_not_bsp", "%u APs with the BSP flag in IA32_APIC_BASE",
-		   bad);
+		   "smp_aps_not_bsp",
+		   "%u APs with the BSP flag in IA32_APIC_BASE", bad);
 	/* nothing started that should not have */
 	test_check((smp_online & ~((1ULL << ncpus) - 2)) == 0,
 		   "smp_no_extra_cpus", "online mask %llx for %u CPUs",

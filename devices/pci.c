@@ -580,8 +580,13 @@ static uint64_t ecam_read(void *opaque, uint64_t off, unsigned int size)
 {
 	struct pci_bus *pb = opaque;
 
+	/* a 64-bit access (a movq in a 64-bit guest) is two dwords, low
+	 * first, as a root complex that splits it would do */
+	if (size == 8 && !(off & 7))
+		return ecam_read(opaque, off, 4) |
+		       ecam_read(opaque, off + 4, 4) << 32;
 	if ((off >> 12) & 7)
-		return 0xffffffffU;
+		return size >= 8 ? ~0ULL : (1ULL << (size * 8)) - 1;
 	return pci_config_read(pb->vm, off >> 15, off & 0xfff, size);
 }
 
@@ -590,8 +595,12 @@ static void ecam_write(void *opaque, uint64_t off, unsigned int size,
 {
 	struct pci_bus *pb = opaque;
 
-	if (!((off >> 12) & 7))
+	if (size == 8 && !(off & 7)) {
+		ecam_write(opaque, off, 4, (uint32_t)val);
+		ecam_write(opaque, off + 4, 4, val >> 32);
+	} else if (!((off >> 12) & 7)) {
 		pci_config_write(pb->vm, off >> 15, off & 0xfff, size, val);
+	}
 }
 
 static const struct io_ops ecam_ops = {

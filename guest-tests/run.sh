@@ -156,6 +156,72 @@ else
 	failed=$((failed + 1))
 fi
 
+# --- CPU and platform (64-bit C guests, lib/start64.S) -----------------------
+# Verdict convention (guest-tests/README.md): the guest prints "PASS x" /
+# "FAIL x: why" / "SKIP x: why" lines and ends with test_finish(), which
+# writes 0x10 (pass) or 0x11 (fail) to the --test-exit port: kvmini exits
+# 33 or 35.  run_gtest wants 33, at least one "PASS" line, no "FAIL" line
+# and, when given, PATTERN; the guest's SKIP lines count as skipped.
+# On kvm_pvm the guests get "pvm=1" and skip what PVM cannot do.
+pvm_arg=""
+[ -d /sys/module/kvm_pvm ] && pvm_arg="pvm=1"
+
+# run_gtest NAME PATTERN|- CMDLINE [kvmini run args...]
+run_gtest() {
+	local name=$1 pattern=$2 cmdline=$3 rc why=""
+	shift 3
+	timeout -k 5 30 "$kvmini" run --test-exit --cmdline "$cmdline $pvm_arg" "$@" \
+		</dev/null >"$work/$name.out" 2>&1
+	rc=$?
+	if [ "$rc" -ne 33 ]; then
+		why="exit $rc, wanted 33"
+	elif ! grep -q '^PASS ' "$work/$name.out"; then
+		why="no PASS line"
+	elif grep -q '^FAIL' "$work/$name.out"; then
+		why="a FAIL line"
+	elif [ "$pattern" != - ] && ! grep -Eq -- "$pattern" "$work/$name.out"; then
+		why="no line matching $pattern"
+	fi
+	if [ -z "$why" ]; then
+		echo "PASS $name ($(grep -c '^PASS ' "$work/$name.out") checks)"
+		passed=$((passed + 1))
+	else
+		echo "FAIL $name ($why; output:)"
+		sed 's/^/    | /' "$work/$name.out" | head -30
+		failed=$((failed + 1))
+	fi
+	while read -r line; do
+		echo "SKIP $name/${line#SKIP }"
+		skipped=$((skipped + 1))
+	done < <(grep '^SKIP ' "$work/$name.out")
+}
+
+run_gtest io_ports '^rep-outsb: string I/O to COM1$' "" --kernel "$g/io_ports.elf" --mem 64M
+head -c 1048576 /dev/zero >"$work/mmio.img"
+run_gtest mmio_widths 'PASS mmio_bar_write64' "" --kernel "$g/mmio_widths.elf" \
+	--mem 64M --disk "$work/mmio.img"
+run_gtest cpuid_topo_1 'PASS cpuid_cpu0' "cpus=1" --kernel "$g/cpuid_topo.elf" --mem 64M
+run_gtest cpuid_topo_4 'PASS cpuid_cpu3' "cpus=4" --kernel "$g/cpuid_topo.elf" \
+	--mem 64M --cpus 4
+run_gtest msr 'PASS msr_unknown_read_gp' "" --kernel "$g/msr.elf" --mem 64M
+run_gtest lapic_timer 'PASS lapic_timer_at_cpl3' "" --kernel "$g/lapic_timer.elf" --mem 64M
+run_gtest ioapic_irq 'PASS ioapic_serial_thre_irq4' "" --kernel "$g/ioapic_irq.elf" --mem 64M
+run_gtest pit 'PASS pit_ch2_out2' "" --kernel "$g/pit.elf" --mem 64M
+run_gtest smp_start_2 'PASS smp_cpu_checksum_01' "cpus=2" --kernel "$g/smp_start.elf" \
+	--mem 64M --cpus 2
+run_gtest smp_start_4 'PASS smp_cpu_checksum_03' "cpus=4" --kernel "$g/smp_start.elf" \
+	--mem 64M --cpus 4
+run_gtest mem_hole_64m 'PASS mem_low_last_bytes' "mem=64" --kernel "$g/mem_hole.elf" --mem 64M
+run_gtest mem_hole_3584m 'PASS mem_no_alias' "mem=3584" --kernel "$g/mem_hole.elf" --mem 3584M
+run_gtest mem_hole_6g 'PASS mem_no_alias' "mem=6144" --kernel "$g/mem_hole.elf" --mem 6G
+run_gtest past_ram_64m 'PASS past_ram_writes_ignored' "mem=64" --kernel "$g/past_ram.elf" \
+	--mem 64M
+run_gtest past_ram_high 'PASS past_ram_writes_ignored' "mem=3584" \
+	--kernel "$g/past_ram.elf" --mem 3584M
+run_gtest cpl3_loop 'PASS cpl3_loop_sum' "" --kernel "$g/cpl3_loop.elf" --mem 64M
+# without --test-exit the verdict write goes nowhere: the guest powers off
+run_guest gtest_no_exit_port 0 'test-exit port not there' --kernel "$g/msr.elf" --mem 64M
+
 # --- PCI and virtio-blk ------------------------------------------------------
 # Disk images are 1 MiB (2048 sectors) of random bytes whose sector 0 is the
 # 19 ASCII bytes "KVMINI-DISK-PATTERN" followed by byte i = i & 0xff for

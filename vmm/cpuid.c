@@ -16,6 +16,7 @@
 #define CPUID_1_EDX_HTT	       (1U << 28)
 #define TOPO_LEVEL_SMT	       1
 #define TOPO_LEVEL_CORE	       2
+#define TOPO_SUBLEAVES	       3
 
 /* Bits of APIC ID that number the cores: ceil(log2(n)). */
 static unsigned int core_id_bits(int n)
@@ -84,6 +85,36 @@ static void set_amd_leaves(struct kvm_cpuid_entry2 *e, int apic_id, int n)
 	}
 }
 
+static int has_entry(const struct kvm_cpuid2 *c, uint32_t fn, uint32_t idx)
+{
+	for (unsigned int i = 0; i < c->nent; i++)
+		if (c->entries[i].function == fn && c->entries[i].index == idx)
+			return 1;
+	return 0;
+}
+
+/*
+ * Some hosts' KVM (seen on AMD) lists leaf 0xB with subleaf 0 only; the
+ * guest would then read zeros for the core level.  Give each topology
+ * leaf that exists subleaves 0..2 (SMT, core, the invalid terminator).
+ */
+static void add_topology_subleaves(struct kvm_cpuid2 *c)
+{
+	static const uint32_t leaves[] = { 0xb, 0x1f };
+
+	for (unsigned int l = 0; l < 2; l++) {
+		if (!has_entry(c, leaves[l], 0))
+			continue;
+		for (uint32_t idx = 1; idx < TOPO_SUBLEAVES; idx++)
+			if (!has_entry(c, leaves[l], idx))
+				c->entries[c->nent++] = (struct kvm_cpuid_entry2){
+					.function = leaves[l],
+					.index = idx,
+					.flags = KVM_CPUID_FLAG_SIGNIFCANT_INDEX
+				};
+	}
+}
+
 int vcpu_setup_cpuid(struct vcpu *vcpu)
 {
 	const struct kvm_cpuid2 *sup = vcpu->vm->cpuid;
@@ -92,10 +123,12 @@ int vcpu_setup_cpuid(struct vcpu *vcpu)
 	size_t sz = sizeof(*c) + sup->nent * sizeof(c->entries[0]);
 	int ret;
 
-	c = malloc(sz);
+	/* room for add_topology_subleaves() */
+	c = malloc(sz + 2 * TOPO_SUBLEAVES * sizeof(c->entries[0]));
 	if (!c)
 		return -1;
 	memcpy(c, sup, sz);
+	add_topology_subleaves(c);
 	for (unsigned int i = 0; i < c->nent; i++) {
 		struct kvm_cpuid_entry2 *e = &c->entries[i];
 

@@ -211,7 +211,8 @@ void pci_assign_bars(uint16_t vendor, uint16_t device)
 		pci_write32(&d, off, base | (pci_read32(&d, off) & 0xf));
 		if (bar.mem64)
 			pci_write32(&d, (uint8_t)(off + 4), 0);
-		printf("assigned BAR%d at %x (size %llx)\n", n, base, bar.size);
+		printf("assigned BAR%d at %x (size %llx)\n", n, base,
+		       (unsigned long long)bar.size);
 		next = base + size;
 	}
 }

@@ -77,6 +77,11 @@ static inline void pm_clock_sample(struct pm_clock *c)
 	c->last = now;
 }
 
+static inline uint32_t pm_ticks_to_us(uint32_t ticks)
+{
+	return (uint32_t)((uint64_t)ticks * 1000000 / PM_TMR_HZ);
+}
+
 /* timeouts on the PM timer */
 struct deadline {
 	struct pm_clock clk; /* ticks seen so far */

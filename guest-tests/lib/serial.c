@@ -63,11 +63,8 @@ static void put_num(uint64_t v, unsigned base, int neg, int width, char pad)
 		putc(' ');
 }
 
-int printf(const char *fmt, ...)
+int vprintf(const char *fmt, va_list ap)
 {
-	va_list ap;
-
-	va_start(ap, fmt);
 	for (; *fmt; fmt++) {
 		int width = 0, lng = 0;
 		char pad = ' ';
@@ -112,7 +109,7 @@ int printf(const char *fmt, ...)
 				put_num(v < 0 ? -(uint64_t)v : (uint64_t)v, 10,
 					v < 0, width, pad);
 			} else {
-				int32_t v = lng ? (int32_t)va_arg(ap, long)
+				int64_t v = lng ? (int64_t)va_arg(ap, long)
 						: va_arg(ap, int);
 
 				put_num(v < 0 ? -(uint64_t)v : (uint64_t)v, 10,
@@ -145,6 +142,15 @@ int printf(const char *fmt, ...)
 			break;
 		}
 	}
+	return 0;
+}
+
+int printf(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
 	va_end(ap);
 	return 0;
 }

@@ -8,8 +8,11 @@
 #ifndef GUEST_SERIAL_H
 #define GUEST_SERIAL_H
 
+#include <stdarg.h>
+
 void putc(char c);
 void puts(const char *s); /* no newline added */
 int printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int vprintf(const char *fmt, va_list ap);
 
 #endif

@@ -94,6 +94,7 @@ struct gdb_stub {
 	struct stop_event event;
 	int attached; /* guest debugging is on; debug exits are ours */
 	int stopped;  /* stub thread: every vCPU is parked, fds are ours */
+	int step_vcpu; /* the vCPU resumed with a single step, or -1 */
 
 	/* stub thread only (vCPU threads read sw[] while running) */
 	int g_thread, c_thread; /* vCPU index; -1 all */
@@ -183,6 +184,13 @@ int gdb_vcpu_exit(struct vcpu *vcpu)
 
 	if (!g || !__atomic_load_n(&g->attached, __ATOMIC_ACQUIRE))
 		return 0;
+	if ((run->exit_reason == KVM_EXIT_IO ||
+	     run->exit_reason == KVM_EXIT_MMIO) &&
+	    __atomic_load_n(&g->step_vcpu, __ATOMIC_ACQUIRE) == vcpu->id) {
+		/* handled as usual, then finished alone (vcpu.c) */
+		vcpu->finish_insn = 1;
+		return 0;
+	}
 	if (run->exit_reason == KVM_EXIT_DEBUG) {
 		ev.kind = EV_DEBUG;
 		ev.exception = run->debug.arch.exception;
@@ -195,6 +203,20 @@ int gdb_vcpu_exit(struct vcpu *vcpu)
 	}
 	record_event(g, vcpu, &ev);
 	return 1;
+}
+
+void gdb_vcpu_step_done(struct vcpu *vcpu)
+{
+	struct gdb_stub *g = vcpu->vm->gdb;
+	struct stop_event ev = { .kind = EV_DEBUG,
+				 .vcpu = vcpu->id,
+				 .sig = SIGTRAP_GDB,
+				 .exception = 1,
+				 .dr6 = DR6_BS };
+
+	if (g && __atomic_load_n(&g->attached, __ATOMIC_ACQUIRE) &&
+	    __atomic_load_n(&g->step_vcpu, __ATOMIC_ACQUIRE) == vcpu->id)
+		record_event(g, vcpu, &ev);
 }
 
 /* ---- stopping and resuming ---------------------------------------- */
@@ -311,6 +333,7 @@ static void resume(struct gdb_stub *g, const char *run)
 		if (run[i] == 's' && step < 0)
 			step = i;
 	g->stopped = 0;
+	__atomic_store_n(&g->step_vcpu, step, __ATOMIC_RELEASE);
 	insert_sw_bps(g);
 	if (set_guest_debug(g, step, 1))
 		warn_once("gdb: KVM_SET_GUEST_DEBUG: %s", strerror(errno));
@@ -330,6 +353,7 @@ static void release_guest(struct gdb_stub *g)
 
 	g->nr_sw = 0;
 	memset(g->hw, 0, sizeof(g->hw));
+	__atomic_store_n(&g->step_vcpu, -1, __ATOMIC_RELEASE);
 	__atomic_store_n(&g->attached, 0, __ATOMIC_RELEASE);
 	/* a running vCPU would block the ioctl; the VM is ending then */
 	if (g->stopped)
@@ -1247,6 +1271,7 @@ int gdb_create(struct vm *vm)
 		return -1;
 	g->vm = vm;
 	g->listen_fd = g->conn_fd = -1;
+	g->step_vcpu = -1;
 	g->event_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	g->hold = calloc(vm->nr_vcpus, sizeof(*g->hold));
 	g->parked = calloc(vm->nr_vcpus, sizeof(*g->parked));

@@ -34,6 +34,8 @@ void gdb_stop(struct vm *vm);
 int gdb_vcpu_park(struct vcpu *vcpu);
 /* vCPU thread, after an exit: 1 when it was a debug event for gdb. */
 int gdb_vcpu_exit(struct vcpu *vcpu);
+/* The single step of a port/MMIO instruction ended without a debug exit. */
+void gdb_vcpu_step_done(struct vcpu *vcpu);
 
 /* gdb_regs.c: one vCPU's registers as gdb numbers them. */
 struct gdb_cpu_state {

@@ -101,6 +101,14 @@ void observe_exit_end(struct vcpu *vcpu)
 	/* after handling: an IN or MMIO read shows what the guest gets */
 	if (o->trace)
 		trace_exit(o->trace, vcpu, o->t_exit_ns - start_ns);
+	if (o->stepping && (reason == KVM_EXIT_IO || reason == KVM_EXIT_MMIO))
+		vcpu->finish_insn = 1;
+}
+
+void observe_step_done(struct vcpu *vcpu)
+{
+	if (vcpu->observer && vcpu->observer->stepping)
+		single_step_exit(vcpu);
 }
 
 void observe_report(struct vm *vm)

@@ -39,6 +39,8 @@ void observe_detach(struct vm *vm);
  */
 int observe_exit_begin(struct vcpu *vcpu);
 void observe_exit_end(struct vcpu *vcpu);
+/* A stepped port/MMIO instruction finished without a debug exit. */
+void observe_step_done(struct vcpu *vcpu);
 
 /* --stats: the report after the vCPUs stopped, or a snapshot (SIGUSR1). */
 void observe_report(struct vm *vm);

@@ -236,10 +236,55 @@ static void kick_handler(int sig)
 	(void)sig; /* only there to interrupt KVM_RUN */
 }
 
+/* After KVM_RUN returned an exit: the debugger, the observers, the handler. */
+static inline void dispatch_exit(struct vcpu *vcpu)
+{
+	/* --gdb, --trace/--stats/--single-step: when off, not-taken tests */
+	if (__builtin_expect(vcpu->vm->gdb != NULL, 0) && gdb_vcpu_exit(vcpu))
+		return; /* a debug exit the debugger took */
+	if (__builtin_expect(vcpu->observer != NULL, 0) &&
+	    observe_exit_begin(vcpu))
+		return; /* a single-step debug exit, handled */
+	handle_exit(vcpu);
+	if (__builtin_expect(vcpu->observer != NULL, 0))
+		observe_exit_end(vcpu);
+}
+
+/*
+ * KVM completes a port or MMIO instruction only when KVM_RUN is entered
+ * again; with immediate_exit set, that KVM_RUN completes it and returns
+ * -EINTR before running anything else (api.rst, "immediate_exit").
+ * Hardware KVM then reports the pending single-step trap as a debug exit
+ * (dispatched as usual); kvm_pvm loses it, so the step is reported here.
+ * Returns 1 when this KVM_RUN did the loop's work.
+ */
+static int finish_stepped_insn(struct vcpu *vcpu)
+{
+	int ret;
+
+	vcpu->finish_insn = 0;
+	__atomic_store_n(&vcpu->run->immediate_exit, 1, __ATOMIC_SEQ_CST);
+	ret = ioctl(vcpu->fd, KVM_RUN, 0);
+	/* a stop or a kick that raced with this is still seen at the loop
+	 * top: vm_stopping() and the debugger's hold are set before kicks */
+	__atomic_store_n(&vcpu->run->immediate_exit, 0, __ATOMIC_SEQ_CST);
+	if (ret < 0 && errno == EINTR) {
+		if (vcpu->vm->gdb)
+			gdb_vcpu_step_done(vcpu);
+		if (vcpu->observer)
+			observe_step_done(vcpu);
+		return 1;
+	}
+	if (ret < 0)
+		return 0; /* the loop's own KVM_RUN reports what is wrong */
+	/* the debug trap, or the next exit of a string I/O instruction */
+	dispatch_exit(vcpu);
+	return 1;
+}
+
 static void *vcpu_thread(void *arg)
 {
 	struct vcpu *vcpu = arg;
-	struct vcpu_observer *observer = vcpu->observer;
 	struct gdb_stub *gdb = vcpu->vm->gdb;
 	sigset_t set;
 	char name[16];
@@ -253,6 +298,9 @@ static void *vcpu_thread(void *arg)
 	while (!vm_stopping(vcpu->vm)) {
 		if (__builtin_expect(gdb != NULL, 0) && gdb_vcpu_park(vcpu))
 			continue; /* held by the debugger; maybe stopping now */
+		if (__builtin_expect(vcpu->finish_insn, 0) &&
+		    finish_stepped_insn(vcpu))
+			continue;
 		if (ioctl(vcpu->fd, KVM_RUN, 0) < 0) {
 			if (errno == EINTR || errno == EAGAIN)
 				continue;
@@ -262,15 +310,7 @@ static void *vcpu_thread(void *arg)
 					EXIT_FAILURE_RT);
 			break;
 		}
-		/* --gdb, --trace/--stats/--single-step: when off, not-taken tests */
-		if (__builtin_expect(gdb != NULL, 0) && gdb_vcpu_exit(vcpu))
-			continue; /* a debug exit the debugger took */
-		if (__builtin_expect(observer != NULL, 0) &&
-		    observe_exit_begin(vcpu))
-			continue; /* a single-step debug exit, handled */
-		handle_exit(vcpu);
-		if (__builtin_expect(observer != NULL, 0))
-			observe_exit_end(vcpu);
+		dispatch_exit(vcpu);
 	}
 	return NULL;
 }

@@ -24,6 +24,12 @@ struct vcpu {
 	const char *exit_dev;
 	/* --trace/--stats/--single-step state (observe.h); NULL when off */
 	struct vcpu_observer *observer;
+	/*
+	 * Set while single-stepping after a port or MMIO exit: the next
+	 * KVM_RUN only completes that instruction (immediate_exit), so the
+	 * step ends exactly after it even where KVM loses the debug trap.
+	 */
+	int finish_insn;
 };
 
 struct vcpu *vcpu_create(struct vm *vm, int id);

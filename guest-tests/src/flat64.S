@@ -19,13 +19,8 @@ _start:
 fail:
 	lea failed(%rip), %rsi
 print:
-	mov $COM1, %dx
-1:	lodsb
-	test %al, %al
-	jz 2f
-	out %al, %dx
-	jmp 1b
-2:	poweroff
+	com1_write_str
+	poweroff
 
 pass:	.asciz "PASS flat 64-bit\n"
 failed:	.asciz "FAIL flat 64-bit\n"

@@ -44,13 +44,8 @@ bump:
 
 	.type puts64, @function
 puts64:
-	mov $COM1, %dx
-1:	lodsb
-	test %al, %al
-	jz 2f
-	out %al, %dx
-	jmp 1b
-2:	ret
+	com1_write_str
+	ret
 
 done_msg: .asciz "\ngdb guest done\n"
 

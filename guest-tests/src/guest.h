@@ -18,6 +18,22 @@
 	.popsection
 .endm
 
+/*
+ * Write the NUL-terminated string at (e/r)si to COM1, in any CPU mode
+ * (lodsb uses the mode's own si); ends after the NUL.  Uses the local
+ * labels 1 and 2.  Clobbers al, dx, si.  No polling: kvmini's UART
+ * transmits at once.
+ */
+.macro com1_write_str
+	mov $COM1, %dx
+1:	lodsb
+	test %al, %al
+	jz 2f
+	out %al, %dx
+	jmp 1b
+2:
+.endm
+
 /* print the NUL-terminated string at \str (clobbers al, dx, esi) */
 .macro puts str
 	mov $\str, %esi

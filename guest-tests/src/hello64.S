@@ -5,11 +5,6 @@
 	.globl _start
 _start:
 	lea msg(%rip), %rsi
-	mov $COM1, %dx
-1:	lodsb
-	test %al, %al
-	jz 2f
-	out %al, %dx
-	jmp 1b
-2:	poweroff
+	com1_write_str
+	poweroff
 msg:	.asciz "hello from a 64-bit guest\n"

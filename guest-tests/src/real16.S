@@ -36,13 +36,8 @@ fail:
 	poweroff
 
 print:
-	mov $COM1, %dx
-1:	lodsb
-	test %al, %al
-	jz 2f
-	out %al, %dx
-	jmp 1b
-2:	ret
+	com1_write_str
+	ret
 
 pass:	.asciz "PASS flat real mode\n"
 failed:	.asciz "FAIL flat real mode\n"

@@ -70,6 +70,15 @@
 #define BI_EXT_KB	      0x06 /* 16 bits: KiB from 1 MiB to 16 MiB */
 #define BI_HIGH_64K	      0x08 /* 16 bits: 64 KiB blocks 16 MiB..4 GiB */
 #define BI_BASE_KB	      0x0a /* 16 bits: conventional KiB (INT 12h) */
+#define BI_FLAGS	      0x0c /* 8 bits: */
+/*
+ * No timer interrupt: on PVM hosts KVM's instruction emulator runs all
+ * CPL0 code and cannot emulate a protected-mode IRET, so a bootloader
+ * that switches to protected mode (SYSLINUX, GRUB) would die at its first
+ * tick.  The BIOS then leaves IRQ 0 masked: the BDA tick count stands
+ * still and INT 16h polls instead of halting.
+ */
+#define BI_FLAG_NO_TIMER      0x01
 #define BI_E820		      0x10 /* entries of 20 bytes */
 #define BI_E820_MAX	      8
 #define BI_E820_SIZE	      20

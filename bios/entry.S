@@ -86,7 +86,8 @@ setup_bda:
 
 /*
  * 8259 pair: master at vectors 08h-0Fh, slave at 70h-77h (the PC's), only
- * the timer and the cascade unmasked.  8254 channel 0: rate generator,
+ * the timer and the cascade unmasked (the timer not when kvmini says
+ * BI_FLAG_NO_TIMER).  8254 channel 0: rate generator,
  * divisor 65536, 18.2 Hz: the BDA tick count INT 1Ah reads.
  */
 setup_pic_and_timer:
@@ -104,8 +105,15 @@ setup_pic_and_timer:
 	movb	$0x01, %al		/* ICW4: 8086 mode */
 	outb	%al, $0x21
 	outb	%al, $0xa1
-	movb	$0xfa, %al
-	outb	%al, $0x21
+	movb	$0xfa, %al		/* IRQ 0 and the cascade */
+	pushw	%ds
+	movw	$BIOS_EBDA_SEG, %dx
+	movw	%dx, %ds
+	testb	$BI_FLAG_NO_TIMER, BIOS_INFO_OFF + BI_FLAGS
+	popw	%ds
+	jz	1f
+	orb	$0x01, %al		/* PVM host: no tick (abi.h) */
+1:	outb	%al, $0x21
 	movb	$0xff, %al
 	outb	%al, $0xa1
 	movb	$0x34, %al		/* channel 0, lo/hi byte, mode 2 */
@@ -127,8 +135,8 @@ setup_serial:
 	xorb	%al, %al
 	outb	%al, %dx		/* IER = 0 */
 	incw	%dx
-	movb	$0x07, %al
-	outb	%al, %dx		/* FCR */
+	movb	$0x01, %al		/* FCR: FIFOs on, kept: typed-ahead */
+	outb	%al, %dx		/* input stays for INT 16h */
 	incw	%dx
 	movb	$0x03, %al
 	outb	%al, %dx		/* LCR: 8N1 */

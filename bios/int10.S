@@ -21,7 +21,7 @@ int10_handler:
 	CASE	0x00, done		/* set mode: we are always 80x25 */
 	CASE	0x01, done		/* cursor shape */
 	CASE	0x05, done		/* active page */
-	CASE	0x06, done		/* scroll up: a terminal scrolls itself */
+	CASE	0x06, scroll_up
 	CASE	0x07, done		/* scroll down */
 	CASE	0x08, read_char_attr
 	CASE	0x0b, done		/* palette */
@@ -70,16 +70,72 @@ write_string:
 	popw	%ax
 	iret
 
-/* AH=02h: DH = row, DL = column (page 0 only). */
+/*
+ * AH=02h: DH = row, DL = column (page 0 only).  Programs that draw on a
+ * screen move the cursor to the next line instead of printing CR LF; a
+ * terminal only sees text, so a move down becomes CR LF (one per row,
+ * at most 25) and a move to column 0 of the same row a CR.
+ */
 set_cursor:
 	pushw	%ds
 	pushw	%ax
+	pushw	%cx
 	movw	$BDA_SEG, %ax
 	movw	%ax, %ds
+	movw	BDA_CURSOR, %cx		/* CL column, CH row */
 	movw	%dx, BDA_CURSOR
+	cmpb	%ch, %dh
+	ja	1f
+	jb	3f
+	testb	%dl, %dl		/* same row */
+	jnz	3f
+	testb	%cl, %cl
+	jz	3f
+	movb	$'\r', %al
+	call	serial_putc
+	jmp	3f
+1:	subb	%ch, %dh		/* rows down */
+	cmpb	$25, %dh
+	jbe	2f
+	movb	$25, %dh
+2:	call	serial_crlf
+	decb	%dh
+	jnz	2b
+	movw	BDA_CURSOR, %dx
+3:	popw	%cx
 	popw	%ax
 	popw	%ds
 	iret
+
+/*
+ * AH=06h: scroll up AL lines (0: clear) in the window to row DH.  When
+ * the window reaches the last row, a terminal scrolls by new lines.
+ */
+scroll_up:
+	testb	%al, %al
+	jz	done
+	cmpb	$24, %dh
+	jb	done
+	pushw	%ax
+	pushw	%cx
+	movzbw	%al, %cx
+	cmpw	$25, %cx
+	jbe	1f
+	movw	$25, %cx
+1:	call	serial_crlf
+	loop	1b
+	popw	%cx
+	popw	%ax
+	iret
+
+serial_crlf:
+	pushw	%ax
+	movb	$'\r', %al
+	call	serial_putc
+	movb	$'\n', %al
+	call	serial_putc
+	popw	%ax
+	ret
 
 /* AH=03h: DH, DL = row, column; CX = cursor shape. */
 get_cursor:

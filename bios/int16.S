@@ -29,11 +29,24 @@ shift_state:
 	xorw	%ax, %ax
 	iret
 
-/* Wait for a keystroke: between polls the CPU halts until the next tick. */
+/*
+ * Wait for a keystroke: between polls the CPU halts until the next tick,
+ * or only pauses when there is no tick (BI_FLAG_NO_TIMER).
+ */
 read_key:
 1:	call	poll_key
 	jnz	2f
+	pushw	%ds
+	pushw	%ax
+	movw	$BIOS_EBDA_SEG, %ax
+	movw	%ax, %ds
+	testb	$BI_FLAG_NO_TIMER, BIOS_INFO_OFF + BI_FLAGS
+	popw	%ax
+	popw	%ds
+	jnz	3f
 	hlt
+	jmp	1b
+3:	pause
 	jmp	1b
 2:	pushw	%ds
 	pushw	%bx

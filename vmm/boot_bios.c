@@ -18,6 +18,7 @@
 
 #include "../bios/abi.h"
 #include "boot.h"
+#include "host_check.h"
 #include "layout.h"
 #include "virtio_blk.h"
 #include "vm.h"
@@ -72,6 +73,8 @@ int bios_info_build(struct vm *vm, uint8_t *bi)
 	bi[BI_NR_DRIVES] = vm->nr_blk < BI_DRIVES_MAX ? vm->nr_blk
 						      : BI_DRIVES_MAX;
 	put16(bi + BI_BASE_KB, EBDA_ADDR / 1024);
+	if (host_kvm_is_pvm())
+		bi[BI_FLAGS] |= BI_FLAG_NO_TIMER;
 	put16(bi + BI_EXT_KB, (ext_end - BIOS_AREA_END) / 1024);
 	if (low_end > (16ULL << 20))
 		put16(bi + BI_HIGH_64K, clamp16((low_end - (16ULL << 20)) >> 16));

@@ -32,13 +32,14 @@ static void teardown(void)
 	guest_mem_destroy(&mem);
 }
 
-static uint8_t check(uint32_t cmd, uint32_t drive, uint64_t lba,
-		     uint32_t count, uint32_t buf, void **host)
+static uint8_t check(uint32_t cmd, uint32_t drive, uint64_t lba, uint32_t count,
+		     uint32_t buf, void **host)
 {
-	struct bios_disk_req r = {
-		.cmd = cmd, .drive = drive, .lba = lba, .count = count,
-		.buf = buf
-	};
+	struct bios_disk_req r = { .cmd = cmd,
+				   .drive = drive,
+				   .lba = lba,
+				   .count = count,
+				   .buf = buf };
 
 	return bios_disk_check(&mem, drives, 2, &r, host);
 }
@@ -50,9 +51,9 @@ START_TEST(valid_requests_get_the_guest_buffer)
 	ck_assert_uint_eq(check(BIOS_DISK_CMD_READ, 0, 0, 1, 0x7c00, &host),
 			  BIOS_ST_OK);
 	ck_assert_ptr_eq(host, gpa_ptr(&mem, 0x7c00, 512));
-	ck_assert_uint_eq(check(BIOS_DISK_CMD_WRITE, 0, 2047, 1, 0x10000,
-				&host),
-			  BIOS_ST_OK);
+	ck_assert_uint_eq(
+		check(BIOS_DISK_CMD_WRITE, 0, 2047, 1, 0x10000, &host),
+		BIOS_ST_OK);
 	ck_assert_ptr_eq(host, gpa_ptr(&mem, 0x10000, 512));
 	/* reading a read-only disk is fine */
 	ck_assert_uint_eq(check(BIOS_DISK_CMD_READ, 1, 99, 1, 0x8000, &host),
@@ -75,14 +76,13 @@ START_TEST(bad_command_drive_or_count)
 			  BIOS_ST_BAD_COMMAND);
 	ck_assert_uint_eq(check(BIOS_DISK_CMD_READ, 2, 0, 1, 0x7c00, &host),
 			  BIOS_ST_BAD_COMMAND);
-	ck_assert_uint_eq(check(BIOS_DISK_CMD_READ, UINT32_MAX, 0, 1, 0x7c00,
-				&host),
-			  BIOS_ST_BAD_COMMAND);
+	ck_assert_uint_eq(
+		check(BIOS_DISK_CMD_READ, UINT32_MAX, 0, 1, 0x7c00, &host),
+		BIOS_ST_BAD_COMMAND);
 	ck_assert_uint_eq(check(BIOS_DISK_CMD_READ, 0, 0,
 				BIOS_DISK_MAX_COUNT + 1, 0, &host),
 			  BIOS_ST_BAD_COMMAND);
-	ck_assert_uint_eq(check(BIOS_DISK_CMD_READ, 0, 0, UINT32_MAX, 0,
-				&host),
+	ck_assert_uint_eq(check(BIOS_DISK_CMD_READ, 0, 0, UINT32_MAX, 0, &host),
 			  BIOS_ST_BAD_COMMAND);
 }
 END_TEST
@@ -112,9 +112,9 @@ START_TEST(past_the_end_of_the_disk)
 	ck_assert_uint_eq(check(BIOS_DISK_CMD_READ, 0, 2049, 0, 0x7c00, &host),
 			  BIOS_ST_NOT_FOUND);
 	/* lba + count would wrap around 64 bits */
-	ck_assert_uint_eq(check(BIOS_DISK_CMD_READ, 0, UINT64_MAX, 2, 0x7c00,
-				&host),
-			  BIOS_ST_NOT_FOUND);
+	ck_assert_uint_eq(
+		check(BIOS_DISK_CMD_READ, 0, UINT64_MAX, 2, 0x7c00, &host),
+		BIOS_ST_NOT_FOUND);
 	ck_assert_uint_eq(check(BIOS_DISK_CMD_WRITE, 0, UINT64_MAX - 1,
 				BIOS_DISK_MAX_COUNT, 0x7c00, &host),
 			  BIOS_ST_NOT_FOUND);
@@ -126,25 +126,25 @@ START_TEST(buffers_must_be_guest_ram)
 	void *host = &host;
 
 	/* crosses the end of the 16 MiB of RAM */
-	ck_assert_uint_eq(check(BIOS_DISK_CMD_READ, 0, 0, 2, 16 * MiB - 512,
-				&host),
-			  BIOS_ST_BOUNDARY);
+	ck_assert_uint_eq(
+		check(BIOS_DISK_CMD_READ, 0, 0, 2, 16 * MiB - 512, &host),
+		BIOS_ST_BOUNDARY);
 	ck_assert_ptr_null(host);
-	ck_assert_uint_eq(check(BIOS_DISK_CMD_READ, 0, 0, 1, 16 * MiB - 512,
-				&host),
-			  BIOS_ST_OK);
+	ck_assert_uint_eq(
+		check(BIOS_DISK_CMD_READ, 0, 0, 1, 16 * MiB - 512, &host),
+		BIOS_ST_OK);
 	/* the MMIO hole, the reset-vector alias, the top of 32 bits */
 	ck_assert_uint_eq(check(BIOS_DISK_CMD_READ, 0, 0, 1, 0xc0000000, &host),
 			  BIOS_ST_BOUNDARY);
-	ck_assert_uint_eq(check(BIOS_DISK_CMD_WRITE, 0, 0, 1, BIOS_ROM_ALIAS,
-				&host),
-			  BIOS_ST_BOUNDARY);
+	ck_assert_uint_eq(
+		check(BIOS_DISK_CMD_WRITE, 0, 0, 1, BIOS_ROM_ALIAS, &host),
+		BIOS_ST_BOUNDARY);
 	ck_assert_uint_eq(check(BIOS_DISK_CMD_READ, 0, 0, 1, UINT32_MAX, &host),
 			  BIOS_ST_BOUNDARY);
 	/* the largest transfer, from address 0: 32 MiB, more than RAM */
-	ck_assert_uint_eq(check(BIOS_DISK_CMD_READ, 0, 0, BIOS_DISK_MAX_COUNT,
-				0, &host),
-			  BIOS_ST_NOT_FOUND); /* the 2048-sector disk first */
+	ck_assert_uint_eq(
+		check(BIOS_DISK_CMD_READ, 0, 0, BIOS_DISK_MAX_COUNT, 0, &host),
+		BIOS_ST_NOT_FOUND); /* the 2048-sector disk first */
 }
 END_TEST
 

@@ -70,14 +70,15 @@ int bios_info_build(struct vm *vm, uint8_t *bi)
 	bi[BI_MAGIC + 2] = (BIOS_INFO_MAGIC >> 16) & 0xff;
 	bi[BI_MAGIC + 3] = (BIOS_INFO_MAGIC >> 24) & 0xff;
 	bi[BI_NR_E820] = n;
-	bi[BI_NR_DRIVES] = vm->nr_blk < BI_DRIVES_MAX ? vm->nr_blk
-						      : BI_DRIVES_MAX;
+	bi[BI_NR_DRIVES] =
+		vm->nr_blk < BI_DRIVES_MAX ? vm->nr_blk : BI_DRIVES_MAX;
 	put16(bi + BI_BASE_KB, EBDA_ADDR / 1024);
 	if (host_kvm_is_pvm())
 		bi[BI_FLAGS] |= BI_FLAG_NO_TIMER;
 	put16(bi + BI_EXT_KB, (ext_end - BIOS_AREA_END) / 1024);
 	if (low_end > (16ULL << 20))
-		put16(bi + BI_HIGH_64K, clamp16((low_end - (16ULL << 20)) >> 16));
+		put16(bi + BI_HIGH_64K,
+		      clamp16((low_end - (16ULL << 20)) >> 16));
 	for (int i = 0; i < n; i++)
 		memcpy(bi + BI_E820 + i * BI_E820_SIZE, &map[i], BI_E820_SIZE);
 	for (int i = 0; i < bi[BI_NR_DRIVES]; i++) {
@@ -88,8 +89,8 @@ int bios_info_build(struct vm *vm, uint8_t *bi)
 		memcpy(d + BD_SECTORS, &sectors, 8);
 		bios_chs_geometry(sectors, &cyl, &d[BD_HEADS], &d[BD_SPT]);
 		put16(d + BD_CYLINDERS, cyl);
-		d[BD_FLAGS] = virtio_blk_is_read_only(vm->blk[i]) ? BD_FLAG_RO
-								  : 0;
+		d[BD_FLAGS] =
+			virtio_blk_is_read_only(vm->blk[i]) ? BD_FLAG_RO : 0;
 	}
 	return 0;
 }

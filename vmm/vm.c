@@ -163,7 +163,7 @@ static int setup_firmware_and_boot(struct vm *vm, struct boot_entry *entry)
 		return -1;
 	}
 	if (vm->cfg->boot == BOOT_DISK ? bios_load(vm, why)
-					: boot_load(vm, rsdp, entry, why)) {
+				       : boot_load(vm, rsdp, entry, why)) {
 		err("%s", why);
 		return -1;
 	}

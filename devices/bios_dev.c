@@ -10,6 +10,7 @@
  * The command runs synchronously inside the vCPU's port write: when the
  * firmware reads STATUS the transfer is complete.
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -24,6 +25,7 @@
 
 struct bios_dev {
 	struct vm *vm;
+	pthread_mutex_t lock; /* the registers: any vCPU may use the port */
 	struct bios_drive drives[MAX_DISKS];
 	int nr_drives;
 	uint32_t regs[BIOS_DISK_PORT_LEN / 4];
@@ -82,12 +84,15 @@ static void disk_command(struct bios_dev *dev, uint32_t cmd)
 static uint64_t disk_read(void *opaque, uint64_t off, unsigned int size)
 {
 	struct bios_dev *dev = opaque;
+	uint64_t val = ~0ULL;
 
+	pthread_mutex_lock(&dev->lock);
 	if (off == BIOS_DISK_CMD)
-		return dev->status;
-	if (off % 4 || off >= BIOS_DISK_PORT_LEN)
-		return ~0ULL;
-	return dev->regs[off / 4];
+		val = dev->status;
+	else if (off % 4 == 0 && off < BIOS_DISK_PORT_LEN)
+		val = dev->regs[off / 4];
+	pthread_mutex_unlock(&dev->lock);
+	return val;
 }
 
 /* Registers take 1-, 2- or 4-byte writes inside one register. */
@@ -100,12 +105,14 @@ static void disk_write(void *opaque, uint64_t off, unsigned int size,
 
 	if (off >= BIOS_DISK_PORT_LEN || off % 4 + size > 4)
 		return;
-	if (off == BIOS_DISK_CMD) {
+	pthread_mutex_lock(&dev->lock);
+	if (off == BIOS_DISK_CMD)
 		disk_command(dev, (uint32_t)(val & mask));
-		return;
-	}
-	dev->regs[off / 4] = (dev->regs[off / 4] & ~(uint32_t)(mask << shift)) |
-			     (uint32_t)((val & mask) << shift);
+	else
+		dev->regs[off / 4] =
+			(dev->regs[off / 4] & ~(uint32_t)(mask << shift)) |
+			(uint32_t)((val & mask) << shift);
+	pthread_mutex_unlock(&dev->lock);
 }
 
 static uint64_t debug_read(void *opaque, uint64_t off, unsigned int size)
@@ -120,7 +127,8 @@ static void debug_write(void *opaque, uint64_t off, unsigned int size,
 
 	if (off == BIOS_DEBUG_UNKNOWN) {
 		__atomic_add_fetch(&dev->unknown_calls, 1, __ATOMIC_RELAXED);
-		dev->last_unknown = (uint16_t)val;
+		__atomic_store_n(&dev->last_unknown, (uint16_t)val,
+				 __ATOMIC_RELAXED);
 		return;
 	}
 	if (off != BIOS_DEBUG_STOP)
@@ -173,6 +181,7 @@ int bios_dev_create(struct vm *vm)
 		return -1;
 	vm_own_device(vm, dev);
 	dev->vm = vm;
+	pthread_mutex_init(&dev->lock, NULL);
 	for (int i = 0; i < vm->nr_blk; i++)
 		dev->drives[i] = (struct bios_drive){
 			.sectors = virtio_blk_sectors(vm->blk[i]),

@@ -31,7 +31,7 @@ KVMINI_BIN := $(BUILD)/kvmini
 endif
 
 SRCS       := $(wildcard vmm/*.c devices/*.c)
-OBJS       := $(SRCS:%.c=$(BUILD)/obj/%.o)
+OBJS       := $(SRCS:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/bios/blob.o
 LIB_OBJS   := $(filter-out $(BUILD)/obj/vmm/main.o,$(OBJS))
 TEST_SRCS  := $(wildcard tests/*.c)
 TEST_OBJS  := $(TEST_SRCS:%.c=$(BUILD)/obj/%.o)
@@ -58,6 +58,27 @@ $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
 	@$(CC) $(CFLAGS) -c -o $@ $<
+
+# The firmware (bios/README.md): 16-bit code assembled by the host gcc,
+# linked into one 32 KiB image and embedded in kvmini with .incbin.
+BIOS_CC    ?= gcc
+BIOS_SRCS  := $(filter-out bios/blob.S,$(wildcard bios/*.S))
+BIOS_OBJS  := $(patsubst bios/%.S,$(BUILD)/bios/%.o,$(BIOS_SRCS))
+BIOS_BIN   := $(BUILD)/bios/bios.bin
+
+$(BUILD)/bios/%.o: bios/%.S bios/bios.h bios/abi.h
+	@mkdir -p $(dir $@)
+	@echo "  AS16    $<"
+	@$(BIOS_CC) -m32 -ffreestanding -nostdlib -c -o $@ $<
+
+$(BIOS_BIN): $(BIOS_OBJS) bios/bios.ld
+	@echo "  LD      $@"
+	@ld -m elf_i386 -T bios/bios.ld -o $(BUILD)/bios/bios.elf $(BIOS_OBJS)
+	@objcopy -O binary $(BUILD)/bios/bios.elf $@
+
+$(BUILD)/obj/bios/blob.o: bios/blob.S $(BIOS_BIN)
+	@mkdir -p $(dir $@)
+	@$(CC) -c -DBIOS_BIN='"$(BIOS_BIN)"' -o $@ $<
 
 $(BUILD)/obj/tests/%.o: tests/%.c
 	@mkdir -p $(dir $@)
@@ -113,10 +134,12 @@ install: kvmini
 	install -m 0644 docs/kvmini.1 $(DESTDIR)$(PREFIX)/share/man/man1/kvmini.1
 
 format:
-	clang-format -i $(SRCS) $(wildcard vmm/*.h devices/*.h) $(TEST_SRCS)
+	clang-format -i $(SRCS) $(wildcard vmm/*.h devices/*.h bios/abi.h) \
+		$(TEST_SRCS)
 
 clean:
-	rm -rf $(BUILD)/obj $(BUILD)/tests $(BUILD)/static $(BUILD)/sanitize kvmini
+	rm -rf $(BUILD)/obj $(BUILD)/tests $(BUILD)/static $(BUILD)/sanitize \
+		$(BUILD)/bios kvmini
 	-$(MAKE) -s -C guest-tests clean
 
 -include $(OBJS:.o=.d) $(TEST_OBJS:.o=.d)

@@ -121,29 +121,29 @@ static int rw_full(struct virtio_blk *b, int write, struct iovec *iov, int n,
 }
 
 /* O_DIRECT needs aligned memory: go through a bounce buffer if not. */
-static int do_rw(struct virtio_blk *b, int write, int n, uint64_t len,
-		 uint64_t off)
+static int do_rw(struct virtio_blk *b, int write, struct iovec *iov, int n,
+		 uint64_t len, uint64_t off)
 {
 	struct iovec one;
 	uint8_t *bounce, *p;
 	int ret;
 
-	if (!b->direct || iov_aligned(b->iov, n))
-		return rw_full(b, write, b->iov, n, off);
+	if (!b->direct || iov_aligned(iov, n))
+		return rw_full(b, write, iov, n, off);
 	if (posix_memalign((void **)&bounce, DIRECT_ALIGN,
 			   (len + DIRECT_ALIGN - 1) & ~(DIRECT_ALIGN - 1ULL)))
 		return -1;
 	one = (struct iovec){ bounce, len };
 	if (write) {
 		p = bounce;
-		for (int i = 0; i < n; p += b->iov[i].iov_len, i++)
-			memcpy(p, b->iov[i].iov_base, b->iov[i].iov_len);
+		for (int i = 0; i < n; p += iov[i].iov_len, i++)
+			memcpy(p, iov[i].iov_base, iov[i].iov_len);
 	}
 	ret = rw_full(b, write, &one, 1, off);
 	if (!ret && !write) {
 		p = bounce;
-		for (int i = 0; i < n; p += b->iov[i].iov_len, i++)
-			memcpy(b->iov[i].iov_base, p, b->iov[i].iov_len);
+		for (int i = 0; i < n; p += iov[i].iov_len, i++)
+			memcpy(iov[i].iov_base, p, iov[i].iov_len);
 	}
 	free(bounce);
 	return ret;
@@ -160,7 +160,8 @@ static uint8_t do_read_write(struct virtio_blk *b, struct virtq_req *req,
 	if (r->data_len % SECTOR_SIZE || !in_range(b, r->sector, r->data_len))
 		return VIRTIO_BLK_S_IOERR;
 	n = data_iov(b, req, is_in, r->data_len);
-	if (do_rw(b, !is_in, n, r->data_len, r->sector * SECTOR_SIZE))
+	if (do_rw(b, !is_in, b->iov, n, r->data_len,
+		  r->sector * SECTOR_SIZE))
 		return VIRTIO_BLK_S_IOERR;
 	if (is_in)
 		*written = r->data_len;
@@ -318,6 +319,32 @@ static void blk_queue_notify(struct virtio_dev *vd, unsigned int q)
 		virtio_queue_done(vd, q);
 }
 
+uint64_t virtio_blk_sectors(const struct virtio_blk *b)
+{
+	return b->capacity / SECTOR_SIZE;
+}
+
+int virtio_blk_is_read_only(const struct virtio_blk *b)
+{
+	return b->read_only;
+}
+
+/*
+ * The firmware's disk port (devices/bios_dev.c) checked range, ro and
+ * guest RAM already; this is the same host I/O virtio requests get, on the
+ * caller's thread (preadv/pwritev with offsets: safe beside the device
+ * loop's requests).
+ */
+int virtio_blk_sync_rw(struct virtio_blk *b, int write, uint64_t sector,
+		       void *buf, uint64_t len)
+{
+	struct iovec one = { buf, len };
+
+	if ((write && b->read_only) || !in_range(b, sector, len))
+		return -1;
+	return do_rw(b, write, &one, 1, len, sector * SECTOR_SIZE);
+}
+
 static const struct virtio_device_ops blk_ops = {
 	.name = "virtio-blk",
 	.device_id = 2,
@@ -415,6 +442,8 @@ int virtio_blk_create(struct vm *vm, const struct disk_config *d)
 	vm_on_destroy(vm, blk_destroy, b);
 	if (open_image(b, d))
 		return -1;
+	if (vm->nr_blk < MAX_DISKS)
+		vm->blk[vm->nr_blk++] = b; /* the firmware's drives 0x80.. */
 	if (d->read_only)
 		features |= 1ULL << VIRTIO_BLK_F_RO;
 	fill_config(b);

@@ -34,13 +34,14 @@ output_matches() {
 }
 
 # run_guest NAME EXPECTED_RC PATTERN [kvmini run args...]
-# stdin comes from $work/NAME.in when that file exists.
+# stdin comes from $work/NAME.in when that file exists; the time limit is
+# $guest_timeout seconds (default 30).
 run_guest() {
 	local name=$1 want_rc=$2 pattern=$3 rc
 	shift 3
 	local in=/dev/null
 	[ -e "$work/$name.in" ] && in=$work/$name.in
-	timeout -k 5 30 $run_in "$kvmini" run "$@" <"$in" >"$work/$name.out" 2>&1
+	timeout -k 5 "${guest_timeout:-30}" $run_in "$kvmini" run "$@" <"$in" >"$work/$name.out" 2>&1
 	rc=$?
 	if [ "$rc" -eq "$want_rc" ] && output_matches "$pattern" "$work/$name.out"; then
 		echo "PASS $name"
@@ -317,6 +318,75 @@ else
 		virtio_blk_hostile virtio_blk_hostile_image; do
 		skip "$t" "$why"
 	done
+fi
+
+# --- kvmini's BIOS: --boot disk (bios/README.md) -----------------------------
+# bootsect.bin (src/bootsect.S) written into a 1 MiB raw image: its stage 2
+# checks INT 10h/13h/15h/16h/1Ah and ends with one PASS line whose e820= is
+# the usable RAM the BIOS's E820 map gives: --mem minus the 0x60400 bytes
+# of EBDA and BIOS area below 1 MiB.
+bios_img() { # bios_img NAME SOURCE: $work/NAME.img, SOURCE padded to 1 MiB
+	cp "$2" "$work/$1.img" && truncate -s 1M "$work/$1.img"
+}
+e820_want() { printf '%08x' $(($1 * 1024 * 1024 - 0x60400)); }
+bios_img bootsect "$g/bootsect.bin"
+run_guest bios_bootsect 85 "^bootsect PASS e820=$(e820_want 16) write=ok" \
+	--disk "$work/bootsect.img" --mem 16M --test-exit
+run_guest bios_bootsect_64M 85 "^bootsect PASS e820=$(e820_want 64) write=ok" \
+	--disk "$work/bootsect.img" --mem 64M --test-exit --boot disk
+# its one unknown call (INT 15h AH=99h) returned with carry set (else
+# FAIL) and is counted: the bios-debug device's writes and the bios: line
+run_guest bios_unknown_call 85 '^bios: 1 unknown call\(s\), last INT 15h AH=99h' \
+	--disk "$work/bootsect.img" --mem 16M --test-exit --stats
+check bios_unknown_call_device "no bios-debug line with 1 write in --stats" \
+	grep -Eq '^ +bios-debug +0x518 +4 +0 +1$' "$work/bios_unknown_call.out"
+# a read-only disk: AH=43h fails with 03h and the image keeps every byte
+bios_img bootsect_ro "$g/bootsect.bin"
+cp "$work/bootsect_ro.img" "$work/bootsect_ro.orig"
+run_guest bios_bootsect_ro 85 "^bootsect PASS e820=$(e820_want 16) write=ro" \
+	--disk "$work/bootsect_ro.img,ro" --mem 16M --test-exit
+check bios_ro_unchanged "the read-only image changed" \
+	cmp -s "$work/bootsect_ro.img" "$work/bootsect_ro.orig"
+# no 55AAh signature: the BIOS says so and kvmini exits 1
+truncate -s 1M "$work/blank.img"
+run_guest bios_no_boot 1 'BIOS: no bootable disk' --disk "$work/blank.img" --mem 16M
+check bios_no_boot_console "the BIOS did not print 'no bootable disk' on the console" \
+	grep -q '^kvmini BIOS: no bootable disk' "$work/bios_no_boot.out"
+# --reboot restart runs the BIOS again: the boot sector resets the machine
+# through port 92h each time, until SIGTERM
+bios_img bootsect_reboot "$g/bootsect_reboot.bin"
+timeout --preserve-status -k 5 -s TERM 3 "$kvmini" run --disk "$work/bootsect_reboot.img" \
+	--mem 16M --reboot restart </dev/null >"$work/bios_restart.out" 2>&1
+rc=$?
+boots=$(grep -c '^bootsect: hello' "$work/bios_restart.out")
+check bios_reboot_restart "exit $rc, $boots boots (wanted 143 and at least 2)" \
+	test "$rc" -eq 143 -a "$boots" -ge 2
+
+# SYSLINUX (Debian's syslinux, mtools, dosfstools: tools/deps.sh) on a FAT
+# image: it reaches its boot: prompt, takes "fake" typed on the serial
+# console, and loads fake_bzimage.bin (src/fake_bzimage.S) as a Linux
+# kernel, whose real-mode setup prints the command line SYSLINUX gave it.
+# About 20 s on PVM (its protected-mode code is emulated); the lab boots
+# Debian's kernel the same way (tools/lab/scenarios/bios.sh).
+if command -v syslinux >/dev/null && command -v mcopy >/dev/null &&
+	command -v mkfs.fat >/dev/null; then
+	sl=$work/syslinux.img
+	truncate -s 16M "$sl"
+	mkfs.fat -F 16 -n KVMINI "$sl" >/dev/null
+	syslinux --install "$sl"
+	printf '%s\n' 'PROMPT 1' 'TIMEOUT 0' 'SAY kvmini-syslinux: config read' \
+		'DEFAULT fake' 'LABEL fake' '  LINUX /fake.krn' \
+		'  APPEND kvmini-bios-test' >"$work/syslinux.cfg"
+	mcopy -i "$sl" "$work/syslinux.cfg" ::/syslinux.cfg
+	mcopy -i "$sl" "$g/fake_bzimage.bin" ::/fake.krn
+	printf 'fake\n' >"$work/bios_syslinux.in"
+	guest_timeout=120 run_guest bios_syslinux 85 \
+		"^fake-kernel: real-mode setup started by loader 0x3., cmdline 'BOOT_IMAGE=/fake.krn kvmini-bios-test'" \
+		--disk "$sl" --mem 64M --test-exit
+	check bios_syslinux_prompt "no SYSLINUX banner, config or boot: prompt" \
+		grep -q '^boot: fake' "$work/bios_syslinux.out"
+else
+	skip bios_syslinux "syslinux, mtools or dosfstools not installed (tools/deps.sh build)"
 fi
 
 # --- virtio-net ---------------------------------------------------------------

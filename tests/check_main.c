@@ -19,6 +19,7 @@ int main(void)
 		pci_suite,
 		stats_suite,
 		multiboot_suite,
+		bios_suite,
 		/* bugs found and fixed: each keeps its test */
 		serial_regression_suite,
 		cli_regression_suite,

@@ -49,7 +49,14 @@ expect help 0 'Usage: kvmini <command>' "$kvmini" --help
 expect run-help 0 'Usage: kvmini run' "$kvmini" run --help
 expect no-command 2 'no command given' "$kvmini"
 expect unknown-command 2 "unknown command 'frobnicate'" "$kvmini" frobnicate
-expect no-kernel 2 'no kernel given' "$kvmini" run
+expect nothing-to-boot 2 'nothing to boot: give --kernel FILE or --disk IMAGE' "$kvmini" run
+expect boot-kernel-no-kernel 2 'no kernel given' "$kvmini" run --boot kernel --disk "$work/empty"
+expect boot-disk-and-kernel 2 '--boot disk boots the first --disk' \
+	"$kvmini" run --boot disk --kernel "$k" --disk "$work/empty"
+expect boot-bad 2 "--boot must be disk or kernel, not 'floppy'" "$kvmini" run --boot floppy
+expect boot-disk-no-disk 2 'nothing to boot' "$kvmini" run --boot disk
+expect boot-disk-initrd 2 '--initrd and --module need --kernel' \
+	"$kvmini" run --disk "$work/empty" --initrd "$work/empty"
 expect unknown-option 2 "unknown option '--frob'" "$kvmini" run --kernel "$k" --frob
 expect missing-value 2 "needs a value" "$kvmini" run --kernel
 expect stray-argument 2 "unexpected argument 'extra'" "$kvmini" run --kernel "$k" extra

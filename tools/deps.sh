@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # Installs the Debian packages kvmini needs, only those that are missing.
 #   tools/deps.sh build    compiler, kernel headers, libcheck, gdb (make,
-#                          make check; tests/gdb.sh drives gdb)
+#                          make check; tests/gdb.sh drives gdb), SYSLINUX,
+#                          mtools and dosfstools (the BIOS's bootloader
+#                          test builds a FAT disk image with them)
 # The lab installs its own (tools/lab/fetch.sh: qemu-system-x86, cpio, ...).
 set -euo pipefail
 
-build_pkgs=(gcc make libc6-dev linux-libc-dev binutils check pkg-config gdb)
+build_pkgs=(gcc make libc6-dev linux-libc-dev binutils check pkg-config gdb
+	syslinux syslinux-common mtools dosfstools)
 
 missing() {
 	local p

@@ -102,6 +102,14 @@ int multiboot_load(struct vm *vm, const struct boot_image *img,
 int flat_load(struct vm *vm, const struct boot_image *img,
 	      struct boot_entry *entry, char *why);
 
+/* --boot disk (boot_bios.c): the firmware image, its reset-vector alias
+ * and the info block it reads; the vCPU then starts in its reset state. */
+int bios_load(struct vm *vm, char *why);
+/* The info block (bios/abi.h, BI_SIZE bytes) for @vm into @bi. */
+int bios_info_build(struct vm *vm, uint8_t *bi);
+void bios_chs_geometry(uint64_t sectors, uint16_t *cylinders, uint8_t *heads,
+		       uint8_t *spt);
+
 /* Page tables, GDT and registers for @entry on the boot vCPU. */
 int boot_setup_bsp(struct vcpu *bsp, const struct boot_entry *entry);
 

@@ -453,12 +453,66 @@ static int parse_gdb(const char *s, struct vm_config *cfg, char *why)
 	return -1;
 }
 
+static int parse_boot(const char *s, struct vm_config *cfg, char *why)
+{
+	if (!strcmp(s, "disk"))
+		cfg->boot = BOOT_DISK;
+	else if (!strcmp(s, "kernel"))
+		cfg->boot = BOOT_KERNEL;
+	else {
+		snprintf(why, CLI_ERR_LEN,
+			 "--boot must be disk or kernel, not '%.80s'", s);
+		return -1;
+	}
+	cfg->boot_given = 1;
+	return 0;
+}
+
+/*
+ * Without --boot: the kernel when one is given, else the firmware boots
+ * the first disk.  --boot disk with --kernel is a usage error: a kernel
+ * that would be silently ignored is a mistake worth naming.
+ */
+static int check_boot_source(struct vm_config *cfg, char *why)
+{
+	if (!cfg->boot_given)
+		cfg->boot = cfg->kernel ? BOOT_KERNEL : BOOT_DISK;
+	if (cfg->boot == BOOT_DISK && cfg->kernel) {
+		snprintf(why, CLI_ERR_LEN,
+			 "--boot disk boots the first --disk through the "
+			 "firmware; drop --kernel (or use --boot kernel)");
+		return -1;
+	}
+	if (cfg->boot == BOOT_KERNEL && !cfg->kernel) {
+		snprintf(why, CLI_ERR_LEN,
+			 "no kernel given: kvmini run --kernel FILE");
+		return -1;
+	}
+	if (cfg->boot == BOOT_DISK && !cfg->nr_disks) {
+		snprintf(why, CLI_ERR_LEN,
+			 "nothing to boot: give --kernel FILE or --disk IMAGE");
+		return -1;
+	}
+	if (cfg->boot == BOOT_DISK && (cfg->initrd || cfg->nr_modules)) {
+		snprintf(why, CLI_ERR_LEN,
+			 "--initrd and --module need --kernel; a disk's "
+			 "bootloader loads its own");
+		return -1;
+	}
+	return 0;
+}
+
 void cli_run_usage(void)
 {
 	printf("Usage: kvmini run --kernel FILE [options]\n"
+	       "       kvmini run --disk IMAGE [options]\n"
 	       "\n"
-	       "Boot a Linux bzImage or an ELF kernel in a new VM.\n"
+	       "Boot a Linux bzImage or an ELF kernel in a new VM, or boot a\n"
+	       "disk image through kvmini's BIOS (boot sector, bootloader).\n"
 	       "\n"
+	       "      --boot disk|kernel what to start: kernel (the default with\n"
+	       "                         --kernel) or disk (the firmware boots\n"
+	       "                         the first --disk; the default without)\n"
 	       "  -k, --kernel FILE[,format=auto|bzimage|elf|multiboot|flat]\n"
 	       "             [,addr=ADDR][,entry=ADDR][,mode=real|32|64]\n"
 	       "                         kernel: bzImage, Multiboot, ELF (PVH note\n"
@@ -514,6 +568,7 @@ enum {
 	OPT_TRACE_FORMAT,
 	OPT_STATS,
 	OPT_SINGLE_STEP,
+	OPT_BOOT,
 };
 
 static const struct option run_options[] = {
@@ -535,6 +590,7 @@ static const struct option run_options[] = {
 	{ "module", required_argument, NULL, 'O' },
 	{ "gdb", required_argument, NULL, 'G' },
 	{ "gdb-wait", no_argument, NULL, 'W' },
+	{ "boot", required_argument, NULL, OPT_BOOT },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -560,6 +616,7 @@ static int parse_run_option(int opt, struct vm_config *cfg, char *why)
 	case OPT_SINGLE_STEP: return parse_single_step(optarg, cfg, why);
 	case 'G': return parse_gdb(optarg, cfg, why);
 	case 'W': cfg->gdb.wait = 1; return 0;
+	case OPT_BOOT: return parse_boot(optarg, cfg, why);
 	default:
 		/* getopt already named the problem; keep ours short */
 		snprintf(why, CLI_ERR_LEN, "try 'kvmini run --help'");
@@ -629,12 +686,9 @@ int cli_parse_run(int argc, char **argv, struct vm_config *cfg, char *why)
 			 argv[optind]);
 		return -1;
 	}
-	if (!cfg->kernel) {
-		snprintf(why, CLI_ERR_LEN,
-			 "no kernel given: kvmini run --kernel FILE");
+	if (check_boot_source(cfg, why))
 		return -1;
-	}
-	if (check_kernel_options(cfg, why))
+	if (cfg->kernel && check_kernel_options(cfg, why))
 		return -1;
 	if (cfg->gdb.wait && cfg->gdb.transport == GDB_OFF) {
 		snprintf(why, CLI_ERR_LEN, "--gdb-wait needs --gdb");

@@ -97,7 +97,15 @@ struct gdb_config {
 
 #define MAX_CPUS	 254 /* 8-bit APIC IDs: 0xff is broadcast, IOAPIC takes n */
 
+/* --boot: what the VM starts (default: kernel with --kernel, else disk) */
+enum boot_source {
+	BOOT_KERNEL, /* kvmini loads --kernel itself */
+	BOOT_DISK,   /* the firmware (bios/) boots drive 0x80 */
+};
+
 struct vm_config {
+	enum boot_source boot;
+	int boot_given; /* --boot was on the command line */
 	const char *kernel;
 	struct kernel_options kopts;
 	int nr_modules;

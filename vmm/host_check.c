@@ -79,6 +79,12 @@ static void check_cpu(struct check_state *st)
 		     vendor);
 }
 
+int host_kvm_is_pvm(void)
+{
+	return !module_loaded("kvm_intel") && !module_loaded("kvm_amd") &&
+	       module_loaded("kvm_pvm");
+}
+
 static enum kvm_kind check_modules(struct check_state *st)
 {
 	static const char *const mods[] = { "kvm", "kvm_intel", "kvm_amd",

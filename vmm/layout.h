@@ -10,9 +10,12 @@
  *   0x00020000  kernel command line (up to CMDLINE_MAX bytes)
  *   0x00080000  Multiboot info, memory map, module list and strings
  *               (Multiboot boots only; reserved in their memory map)
- *   0x0009fc00  EBDA (reserved in e820)
+ *   0x0009fc00  EBDA (reserved in e820); --boot disk: kvmini's info
+ *               block for the firmware (bios/abi.h)
  *   0x000e0000  ACPI tables (RSDP first), reserved
  *   0x000f0000  Intel MP floating pointer and MP config table, reserved
+ *   0x000f8000  firmware image (bios/, --boot disk only), reserved; the
+ *               same bytes are aliased read-only below 4 GiB (reset vector)
  *   0x00100000  kernel (bzImage protected-mode part / ELF segments)
  *   ...         initrd at the top of low RAM
  *   0xc0000000  32-bit MMIO hole (PCI, IOAPIC, LAPIC) up to 4 GiB
@@ -36,7 +39,12 @@
 #define ACPI_TABLES_ADDR 0x000e0000ULL
 #define ACPI_TABLES_MAX	 0x00010000ULL
 #define MPTABLE_ADDR	 0x000f0000ULL
-#define MPTABLE_MAX	 0x00010000ULL
+#define MPTABLE_MAX	 0x00008000ULL
+/* bios/: 32 KiB at the top of the first megabyte, and its reset-vector
+ * alias at the top of 4 GiB (bios/README.md) */
+#define BIOS_ROM_ADDR	 0x000f8000ULL
+#define BIOS_ROM_SIZE	 0x00008000ULL
+#define BIOS_ROM_ALIAS	 (0x100000000ULL - BIOS_ROM_SIZE)
 #define BIOS_AREA_END	 0x00100000ULL
 #define KERNEL_LOAD_ADDR 0x00100000ULL
 

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "acpi_pm.h"
+#include "bios_dev.h"
 #include "boot.h"
 #include "console.h"
 #include "gdb.h"
@@ -142,6 +143,10 @@ static int setup_devices(struct vm *vm)
 	for (int i = 0; i < vm->cfg->nr_nics; i++)
 		if (virtio_net_create(vm, &vm->cfg->nics[i], i))
 			return -1;
+	if (vm->cfg->boot == BOOT_DISK && bios_dev_create(vm)) {
+		err("cannot create the firmware's ports");
+		return -1;
+	}
 	return 0;
 }
 
@@ -157,7 +162,8 @@ static int setup_firmware_and_boot(struct vm *vm, struct boot_entry *entry)
 		err("cannot write ACPI/MP tables (guest RAM too small?)");
 		return -1;
 	}
-	if (boot_load(vm, rsdp, entry, why)) {
+	if (vm->cfg->boot == BOOT_DISK ? bios_load(vm, why)
+				       : boot_load(vm, rsdp, entry, why)) {
 		err("%s", why);
 		return -1;
 	}
@@ -174,7 +180,8 @@ static int setup_vcpus(struct vm *vm, const struct boot_entry *entry)
 		if (!vm->vcpus[i])
 			return -1;
 	}
-	if (boot_setup_bsp(vm->vcpus[0], entry)) {
+	/* the firmware starts at the reset vector, in KVM's reset state */
+	if (vm->cfg->boot != BOOT_DISK && boot_setup_bsp(vm->vcpus[0], entry)) {
 		err("cannot set the boot vCPU's registers: %s",
 		    strerror(errno));
 		return -1;

@@ -22,6 +22,8 @@ struct console;
 struct irq_routing;
 struct pci_bus;
 struct gdb_stub;
+struct virtio_blk;
+struct bios_dev;
 
 enum vm_stop_kind {
 	VM_STOP_NONE,
@@ -52,6 +54,9 @@ struct vm {
 	int nr_virtio_mmio;
 	struct serial *com1;
 	struct gdb_stub *gdb; /* --gdb, or NULL */
+	struct virtio_blk *blk[MAX_DISKS]; /* --disk order: BIOS 0x80.. */
+	int nr_blk;
+	struct bios_dev *bios; /* --boot disk: the firmware's ports */
 	void *devices[16]; /* owned device state, freed on destroy */
 	int nr_devices;
 	struct {

@@ -6,7 +6,7 @@ set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top"
 kvmini=${KVMINI_STATIC:-build/static/kvmini}
-read -r -a scenarios <<<"${LAB_SCENARIOS:-core tiny blk net}"
+read -r -a scenarios <<<"${LAB_SCENARIOS:-core tiny blk net bios}"
 passed=0 failed=0
 
 # extra_args SCENARIO: what a scenario needs beyond the standard L1
@@ -16,6 +16,11 @@ extra_args() {
 		# a no-ACPI tinyconfig kernel, built once and cached (~3 min cold)
 		tools/lab/build-tiny-kernel.sh >&2 || return 1
 		echo "--file build/lab/tiny/bzImage:/lab/vmlinuz-tiny"
+		;;
+	bios)
+		# SYSLINUX, Debian's kernel and the L2 initramfs on a FAT disk
+		tools/lab/mk-bios-disk.sh >&2 || return 1
+		echo "--file build/lab/bios-disk.img:/lab/bios-disk.img"
 		;;
 	esac
 }

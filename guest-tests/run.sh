@@ -268,6 +268,15 @@ if "$kvmini" run --help 2>&1 | grep -q -- '--disk'; then
 	run_guest pci_enum 0 '^PASS pci_enum' --kernel "$g/pci_enum.elf" --mem 32M \
 		--disk "$work/enum.img" --disk "$work/enum2.img,ro"
 
+	# the most disks kvmini takes: 16 virtio-blk functions + the host bridge
+	disks16=()
+	for i in $(seq 16); do
+		truncate -s 1M "$work/d16-$i.img"
+		disks16+=(--disk "$work/d16-$i.img")
+	done
+	run_guest pci_enum_16_disks 0 '^PASS pci_enum \(17 functions\)' \
+		--kernel "$g/pci_enum.elf" --mem 32M "${disks16[@]}"
+
 	make_disk "$work/rw.img"
 	cp "$work/rw.img" "$work/rw.want"
 	for s in 1 2 3 4 5 6 7 8; do ramp $((s * 7)) 512; done |

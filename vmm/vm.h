@@ -57,12 +57,15 @@ struct vm {
 	struct virtio_blk *blk[MAX_DISKS]; /* --disk order: BIOS 0x80.. */
 	int nr_blk;
 	struct bios_dev *bios; /* --boot disk: the firmware's ports */
-	void *devices[16]; /* owned device state, freed on destroy */
+	/* owned device state, freed on destroy: every disk and NIC, plus
+	 * the fixed devices */
+	void *devices[MAX_DISKS + MAX_NICS + 16];
 	int nr_devices;
 	struct {
 		void (*fn)(void *arg);
 		void *arg;
-	} cleanups[16]; /* run on destroy, before devices are freed */
+	} cleanups[MAX_DISKS + MAX_NICS + 16]; /* run on destroy, before
+						 * devices are freed */
 	int nr_cleanups;
 
 	pthread_mutex_t stop_lock;

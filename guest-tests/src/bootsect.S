@@ -36,7 +36,15 @@ _start:
 	movw	$msg_hello, %si
 	call	puts
 #ifdef REBOOT
-	/* bootsect_reboot.bin: reset through port 92h bit 0, every boot */
+	/* bootsect_reboot.bin: reset through port 92h bit 0, every boot,
+	 * after a short pause (5 x 65536 loops) so --reboot restart tests
+	 * don't churn VMs: hundreds of VM creations a second can stall the
+	 * host kernel */
+	movw	$5, %bx
+2:	xorw	%cx, %cx
+3:	loop	3b
+	decw	%bx
+	jnz	2b
 	inb	$0x92, %al
 	orb	$0x01, %al
 	outb	%al, $0x92

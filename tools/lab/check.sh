@@ -6,7 +6,7 @@ set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top"
 kvmini=${KVMINI_STATIC:-build/static/kvmini}
-read -r -a scenarios <<<"${LAB_SCENARIOS:-core tiny blk net}"
+read -r -a scenarios <<<"${LAB_SCENARIOS:-core tiny blk net debug}"
 passed=0 failed=0
 
 # extra_args SCENARIO: what a scenario needs beyond the standard L1
@@ -16,6 +16,12 @@ extra_args() {
 		# a no-ACPI tinyconfig kernel, built once and cached (~3 min cold)
 		tools/lab/build-tiny-kernel.sh >&2 || return 1
 		echo "--file build/lab/tiny/bzImage:/lab/vmlinuz-tiny"
+		;;
+	debug)
+		# gdb, bash and the tests; 6 GiB so that a 4 GiB guest fits
+		make -s -C guest-tests >&2 || return 1
+		tools/lab/debug-files.sh | tr '\n' ' ' || return 1
+		echo "--mem 6144"
 		;;
 	esac
 }

@@ -20,6 +20,9 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 passed=0 failed=0 skipped=0
 run_in="" # a command prefix for kvmini (ip netns exec NS)
+# KVMINI_SKIP_GUESTS="NAME...": run_guest skips these, saying
+# KVMINI_SKIP_WHY (the KVM lab, where some guests cannot run: docs/lab.md)
+skip_guests=" ${KVMINI_SKIP_GUESTS:-} "
 
 # output_matches PATTERN FILE: an ERE, !ERE for "must not appear",
 # or EMPTY for no output at all
@@ -39,6 +42,11 @@ output_matches() {
 run_guest() {
 	local name=$1 want_rc=$2 pattern=$3 rc
 	shift 3
+	if [[ $skip_guests == *" $name "* ]]; then
+		echo "SKIP $name: ${KVMINI_SKIP_WHY:-KVMINI_SKIP_GUESTS}"
+		skipped=$((skipped + 1))
+		return
+	fi
 	local in=/dev/null
 	[ -e "$work/$name.in" ] && in=$work/$name.in
 	timeout -k 5 "${guest_timeout:-30}" $run_in "$kvmini" run "$@" <"$in" >"$work/$name.out" 2>&1
@@ -66,7 +74,10 @@ g=$guests
 run_guest hello_pvh 0 'hello from a PVH guest' --kernel "$g/hello_pvh.elf" --mem 16M
 run_guest hello64 0 'hello from a 64-bit guest' --kernel "$g/hello64.elf" --mem 16M
 run_guest triple_fault 4 'triple fault.*register dump' --kernel "$g/triple_fault.elf" --mem 16M
-run_guest triple_fault_regs 4 'RAX=00000000deadbeef' --kernel "$g/triple_fault.elf" --mem 16M
+# KVM on AMD INITs the vCPU at a shutdown: kvmini says the state is lost
+tf_regs='RAX=00000000deadbeef'
+[ -d /sys/module/kvm_amd ] && tf_regs="vCPU 0: these are the vCPU's reset values"
+run_guest triple_fault_regs 4 "$tf_regs" --kernel "$g/triple_fault.elf" --mem 16M
 run_guest kbd_reset 0 '^boot' --kernel "$g/kbd_reset.elf" --mem 16M
 run_guest acpi_reset 0 'acpi reset' --kernel "$g/acpi_reset.elf" --mem 16M
 run_guest test_exit 85 EMPTY --kernel "$g/test_exit.elf" --mem 16M --test-exit
@@ -97,7 +108,7 @@ run_guest smp_boot_cpu 0 'hello from a 64-bit guest' --kernel "$g/hello64.elf" -
 # command line, and the memory map against mem=.
 mb_sum() {
 	od -An -v -tu1 "$1" | awk '{ for (i = 1; i <= NF; i++) s = (s * 31 + $i) % 4294967296 }
-		END { printf "0x%x", s }'
+		END { printf "0x%04x%04x", int(s / 65536), s % 65536 }' # busybox awk's %x stops at 2^31
 }
 head -c 5000 /dev/urandom >"$work/mb_mod0.bin"
 head -c 12345 /dev/urandom >"$work/mb_mod1.bin"

@@ -128,6 +128,27 @@ static void vcpu_crash(struct vcpu *vcpu, const char *what)
 	vm_request_stop(vcpu->vm, VM_STOP_CRASH, EXIT_GUEST_CRASH);
 }
 
+/*
+ * KVM on AMD (SVM) INITs a vCPU at a shutdown intercept (the VMCB is
+ * undefined after one), so the dump shows reset values, not the state
+ * at the triple fault; say so rather than let them mislead.
+ */
+static void note_shutdown_state_lost(struct vcpu *vcpu)
+{
+	struct kvm_regs r;
+	struct kvm_sregs s;
+
+	if (ioctl(vcpu->fd, KVM_GET_REGS, &r) < 0 ||
+	    ioctl(vcpu->fd, KVM_GET_SREGS, &s) < 0)
+		return;
+	if (r.rip == 0xfff0 && s.cs.selector == 0xf000 &&
+	    s.cs.base == 0xffff0000 && !(s.cr0 & 1))
+		err("vCPU %d: these are the vCPU's reset values: KVM on AMD "
+		    "resets a vCPU at a shutdown, so its state at the triple "
+		    "fault is lost",
+		    vcpu->id);
+}
+
 static void handle_pio(struct vcpu *vcpu)
 {
 	struct kvm_run *run = vcpu->run;
@@ -214,6 +235,7 @@ static void handle_exit(struct vcpu *vcpu)
 		break;
 	case KVM_EXIT_SHUTDOWN:
 		vcpu_crash(vcpu, "guest triple fault (shutdown)");
+		note_shutdown_state_lost(vcpu);
 		break;
 	case KVM_EXIT_SYSTEM_EVENT: handle_system_event(vcpu); break;
 	case KVM_EXIT_INTERNAL_ERROR: handle_internal_error(vcpu); break;

@@ -3,7 +3,7 @@
 # Shared helpers for the tools/lab/*.sh host scripts. Source, don't execute.
 #
 # Provides: LAB_TOOLS, LAB_REPO, LAB_DIR, die, log, need_cmd, apt_install,
-# lab_load_env, lab_mkstage, lab_install_busybox, lab_pack_cpio.
+# fetch_deb, extract_deb, lab_load_env, lab_mkstage, lab_install_busybox, lab_pack_cpio.
 
 LAB_TOOLS=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 LAB_REPO=$(cd "$LAB_TOOLS/../.." && pwd)
@@ -53,6 +53,45 @@ apt_update_once() {
 	log "running apt-get update"
 	_apt apt-get update -q || die "apt-get update failed"
 	_lab_apt_updated=1
+}
+
+# apt_download DIR PKG: apt-get download PKG into DIR.
+apt_download() {
+	local sandbox=()
+	# As root, apt would try (and fail, noisily) to drop to user _apt.
+	[[ $(id -u) -ne 0 ]] || sandbox=(-o APT::Sandbox::User=root)
+	(cd "$1" && apt-get download -qq "${sandbox[@]}" "$2" >&2)
+}
+
+# fetch_deb PKG: print the path of PKG's .deb in the cache, downloading it
+# with `apt-get download` when it is not there yet.
+fetch_deb() {
+	local pkg=$1 deb dl
+	deb=$(compgen -G "$LAB_CACHE/${pkg}_*.deb" | sort -V | tail -n 1 || true)
+	if [[ -z $deb ]]; then
+		log "downloading $pkg"
+		dl=$(mktemp -d "$LAB_CACHE/dl.XXXXXX")
+		if ! apt_download "$dl" "$pkg"; then
+			apt_update_once
+			apt_download "$dl" "$pkg" || die "apt-get download $pkg failed"
+		fi
+		mv "$dl"/*.deb "$LAB_CACHE/"
+		rmdir "$dl"
+		deb=$(compgen -G "$LAB_CACHE/${pkg}_*.deb" | sort -V | tail -n 1)
+	fi
+	echo "$deb"
+}
+
+# extract_deb DEB DIR: dpkg-deb -x DEB into DIR unless already done.
+extract_deb() {
+	local deb=$1 dir=$2
+	[[ -f $dir/.extracted && $(cat "$dir/.extracted") == "$(basename "$deb")" ]] && return 0
+	log "extracting $(basename "$deb")"
+	rm -rf "$dir" "$dir.tmp"
+	mkdir -p "$dir.tmp"
+	dpkg-deb -x "$deb" "$dir.tmp" || die "dpkg-deb -x $deb failed"
+	basename "$deb" >"$dir.tmp/.extracted"
+	mv "$dir.tmp" "$dir"
 }
 
 # need_cmd CMD PKG: make sure CMD is on PATH, installing PKG if it is not.

@@ -125,6 +125,7 @@ check-lab: static
 run:
 	@tools/run-default.sh
 
+# tools/bench.sh builds its helpers (tools/bench/*.c) into build/bench
 bench: kvmini
 	@tools/bench.sh
 

@@ -56,7 +56,7 @@ fi
 # Counts are chosen for ~0.5-3 s per run on a PVM host (the guest's own
 # instructions run in KVM's emulator there, see docs/bench.md).
 SEQ_COUNT=$IMAGE_MB # 1 MiB requests: one pass over the image
-read -r -a ALL_ROWS <<<"${BENCH_ROWS:-seqread seqwrite rand1 rand32 nettx netrx netrr}"
+read -r -a ALL_ROWS <<<"${BENCH_ROWS:-seqread seqwrite rand1 rand32 nettx netrx netrr startbyte startexit exitpio exitmmio mem1 mem8 churn}"
 declare -A LABEL UNIT GUEST HOST
 LABEL[seqread]="seq read, 1 MiB requests, qd 1"
 UNIT[seqread]=MB/s
@@ -75,7 +75,7 @@ UNIT[rand32]=IOPS
 GUEST[rand32]="mode=randread bs=4096 qd=32 count=${BENCH_GUEST_RAND32:-4000}"
 HOST[rand32]="-m randread -b 4096 -q 32 -n ${BENCH_HOST_RAND32:-200000}"
 
-read -r -a ALL_COLS <<<"${BENCH_COLS:-kvmini-none kvmini-wb qemu-none qemu-wb host host-thp kvmini-net qemu-net veth}"
+read -r -a ALL_COLS <<<"${BENCH_COLS:-kvmini-none kvmini-wb qemu-none qemu-wb host host-thp kvmini-net qemu-net veth kvmini-vm qemu-vm bare}"
 declare -A COLNAME NA
 COLNAME[kvmini-none]="kvmini cache=none"
 COLNAME[kvmini-wb]="kvmini cache=writeback"
@@ -103,11 +103,12 @@ COLNAME[veth]="veth pair, no VM"
 
 # the two families: ROWS/COLS are the virtio-blk ones, NROWS/NCOLS the
 # virtio-net ones
-ROWS=() COLS=() NROWS=() NCOLS=()
+ROWS=() COLS=() NROWS=() NCOLS=() VROWS=() VCOLS=()
 for r in "${ALL_ROWS[@]}"; do
 	case $r in
 	seqread | seqwrite | rand1 | rand32) ROWS+=("$r") ;;
 	nettx | netrx | netrr) NROWS+=("$r") ;;
+	startbyte | startexit | exitpio | exitmmio | mem1 | mem8 | churn) VROWS+=("$r") ;;
 	*) printf 'bench: unknown row %s\n' "$r" >&2; exit 2 ;;
 	esac
 done
@@ -115,11 +116,16 @@ for c in "${ALL_COLS[@]}"; do
 	case $c in
 	kvmini-none | kvmini-wb | qemu-none | qemu-wb | host | host-thp) COLS+=("$c") ;;
 	kvmini-net | qemu-net | veth) NCOLS+=("$c") ;;
+	kvmini-vm | qemu-vm | bare) VCOLS+=("$c") ;;
 	*) printf 'bench: unknown column %s\n' "$c" >&2; exit 2 ;;
 	esac
 done
 [ "${#ROWS[@]}" -gt 0 ] && [ "${#COLS[@]}" -gt 0 ] && BLK=1 || BLK=0
 [ "${#NROWS[@]}" -gt 0 ] && [ "${#NCOLS[@]}" -gt 0 ] && NET=1 || NET=0
+[ "${#VROWS[@]}" -gt 0 ] && [ "${#VCOLS[@]}" -gt 0 ] && VMROWS=1 || VMROWS=0
+# the start-up, exit-cost, memory and churn rows
+# shellcheck source=tools/bench/vm-rows.sh
+. tools/bench/vm-rows.sh
 
 declare -A RES # "method|row|col" -> values, space-separated
 declare -A BASE # "row|col" -> baseline wall times (ns)
@@ -129,6 +135,7 @@ say() { printf '%s\n' "$*" >&2; }
 # --- build ----------------------------------------------------------------------
 build() {
 	make -s kvmini >/dev/null || return 1
+	vm_build || return 1
 	make -s -C guest-tests >/dev/null || return 1
 	mkdir -p "$B"
 	if [ ! -x "$HOSTIO" ] || [ tools/bench/hostio.c -nt "$HOSTIO" ]; then
@@ -635,6 +642,7 @@ for rep in $(seq "$RUNS"); do
 			done
 		done
 	fi
+	[ "$VMROWS" = 1 ] && vm_rep "$rep"
 	say "bench: run $rep of $RUNS done ($(($(date +%s) - start)) s)"
 done
 elapsed=$(($(date +%s) - start))
@@ -787,6 +795,10 @@ report() {
 			echo "ARGS='${GUEST[$row]} seed=N'  HOSTARGS='${HOST[$row]}'"
 		done
 		echo '```'
+	fi
+	if [ "$VMROWS" = 1 ]; then
+		echo
+		vm_report
 	fi
 	if [ "$NET" = 1 ]; then
 		echo

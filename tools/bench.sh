@@ -4,7 +4,9 @@
 # virtio-blk on the same image with the same guest; and virtio-net frame
 # rates and round trips of kvmini next to QEMU's userspace virtio-net and
 # a veth pair on the host (the nearest thing to a physical limit), all
-# inside a network namespace the bench makes for itself.  A benchmark, not
+# inside a network namespace the bench makes for itself; and start-up,
+# exit cost, memory and VM churn of kvmini next to QEMU -M microvm and a
+# bare KVM_RUN loop (tools/bench/vm-rows.sh).  A benchmark, not
 # a test: it prints tables (median and min-max of BENCH_RUNS runs) and
 # saves them, with the machine they came from and the exact commands, to
 # docs/bench.md.
@@ -21,9 +23,12 @@
 #   BENCH_DOC=PATH        where the results go (default docs/bench.md;
 #                         "none" for nowhere)
 #   BENCH_ROWS, BENCH_COLS  a subset of the rows (seqread seqwrite rand1
-#                         rand32; nettx netrx netrr) or columns (kvmini-none
-#                         kvmini-wb qemu-none qemu-wb host host-thp;
-#                         kvmini-net qemu-net veth), space-separated
+#                         rand32; nettx netrx netrr; startbyte startexit
+#                         exitpio exitmmio mem1 mem8 churn) or columns
+#                         (kvmini-none kvmini-wb qemu-none qemu-wb host
+#                         host-thp; kvmini-net qemu-net veth; kvmini-vm
+#                         qemu-vm bare), space-separated
+#   BENCH_CHURN=20        VMs per figure of the churn row
 #   BENCH_NET_TX=300000, BENCH_NET_RX=300000, BENCH_NET_RR=10000
 #                         frames (round trips) per VM run of the net rows;
 #   BENCH_VETH_TX=1000000, BENCH_VETH_RX=500000, BENCH_VETH_RR=20000
@@ -615,7 +620,8 @@ done
 
 say "bench: $RUNS runs of ${#ROWS[@]} virtio-blk workloads x ${#COLS[@]} columns" \
 	"(page cache dropped before each run: $([ "$BENCH_DROP_CACHES" = 1 ] && echo yes || echo no))," \
-	"${#NROWS[@]} virtio-net workloads x ${#NCOLS[@]} columns"
+	"${#NROWS[@]} virtio-net workloads x ${#NCOLS[@]} columns," \
+	"${#VROWS[@]} start-up/exit/memory/churn rows x ${#VCOLS[@]} columns"
 for rep in $(seq "$RUNS"); do
 	# the column order turns by one every round: none always goes first
 	if [ "$BLK" = 1 ]; then

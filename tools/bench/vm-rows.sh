@@ -1,4 +1,4 @@
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2154 # COLNAME, LABEL, RES, NA...: tools/bench.sh
 # make bench: start-up, exit-cost, memory and churn rows (sourced by
 # tools/bench.sh, which owns RES, NA, RUNS, QEMU, KVMINI, B, stats, fmt,
 # calc, add, q and say).  Columns: kvmini, QEMU -M microvm (same guest,
@@ -68,14 +68,14 @@ vm_spawn() {
 
 # vm_mem COL VCPUS: RSS of the VMM while bench_mem sits halted
 vm_mem() {
-	local col=$1 cpus=$2 pid st rss anon file i
+	local col=$1 cpus=$2 pid st rss anon file ram
 	vm_cmd_of "$col" bench_mem "$cpus" "$VM_MEM_RAM"
 	# emptied here, not by the redirection below: that one runs in the
 	# background job, maybe after the first poll saw the last run's line
 	: >"$B/mem.out"
 	"${CMD[@]}" </dev/null >>"$B/mem.out" 2>/dev/null &
 	pid=$!
-	for i in $(seq 200); do
+	for _ in $(seq 200); do
 		grep -q ready "$B/mem.out" && break
 		kill -0 "$pid" 2>/dev/null || break
 		sleep 0.05

@@ -294,6 +294,11 @@ else
 	# KVM that loses the trap after it (PVM) still steps each instruction.
 	# Repeats of one RIP (each iteration of rep outsb) are folded: KVMs
 	# split string I/O differently.
+	# KVMINI_STEP_NOT_EXACT=WHY: a host known not to trap after each
+	# instruction (the lab's nested SVM, see debug.sh) says so instead
+	if [ -n "${KVMINI_STEP_NOT_EXACT:-}" ]; then
+		skip single_step_every_insn "$KVMINI_STEP_NOT_EXACT"
+	else
 	run step_all --kernel "$g/trace_exits.elf" --single-step=1000
 	sed -nE 's/^step [0-9]+ cs:rip=[0-9a-f]{4}:([0-9a-f]+) .*/\1/p' \
 		"$work/step_all.err" | uniq >"$work/step_all.rips"
@@ -304,6 +309,7 @@ else
 	else
 		fail single_step_every_insn "exit $(rc_of step_all); RIPs differ from tests/golden/single_step_trace_exits.txt" \
 			"$work/step_all.diff"
+	fi
 	fi
 fi
 

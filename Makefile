@@ -3,6 +3,7 @@
 #
 #   make            build ./kvmini
 #   make check      run every test (installs what it needs)
+#   make fuzz       libFuzzer on every fuzz target (FUZZ_SECONDS each)
 #   make run        boot the default Linux guest
 #   make bench      print the benchmark table
 #   make install PREFIX=/usr/local DESTDIR=
@@ -99,7 +100,8 @@ FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 60
 FUZZ_FLAGS   := -O1 -g -fno-omit-frame-pointer -std=gnu11 -D_GNU_SOURCE \
                 $(WARN) -pthread -DKVMINI_VERSION='"$(VERSION)"' -Ivmm \
-                -Idevices -Itests/fuzz -Wno-gnu-variable-sized-type-not-at-end
+                -Idevices -Itests/fuzz \
+                -Wno-gnu-variable-sized-type-not-at-end
 FUZZ_OBJS    := $(SRCS:%.c=$(BUILD)/fuzz/obj/%.o)
 FUZZ_LIB     := $(filter-out $(BUILD)/fuzz/obj/vmm/main.o,$(FUZZ_OBJS))
 FUZZ_BINS    := $(FUZZ_TARGETS:%=$(BUILD)/fuzz/fuzz_%)

@@ -17,6 +17,7 @@
  * while the guest runs, so gdb always reads the original bytes.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
 #include <poll.h>
@@ -1378,9 +1379,9 @@ static void fuzz_decode(const char *pkt, int len)
 
 int gdb_fuzz_packets(const uint8_t *in, size_t in_len)
 {
-	static char pkt[PACKET_MAX + 1];
+	static char pkt[PACKET_MAX + 1], drain[4096];
 	struct gdb_stub *g = calloc(1, sizeof(*g));
-	int sv[2], len, n = 0;
+	int sv[2], len, n = 0, big = 64 << 20;
 
 	if (!g || socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv))
 		abort();
@@ -1388,9 +1389,19 @@ int gdb_fuzz_packets(const uint8_t *in, size_t in_len)
 	if (write_all(sv[1], (const char *)in, in_len) ||
 	    shutdown(sv[1], SHUT_WR))
 		abort();
+	/*
+	 * Nobody reads our acks while a packet is parsed: room for one per
+	 * input byte (root may exceed wmem_max), and non-blocking, so a
+	 * full buffer ends the run instead of hanging it.
+	 */
+	if (setsockopt(sv[0], SOL_SOCKET, SO_SNDBUFFORCE, &big, sizeof(big)))
+		setsockopt(sv[0], SOL_SOCKET, SO_SNDBUF, &big, sizeof(big));
+	fcntl(sv[0], F_SETFL, O_NONBLOCK);
 	g->conn_fd = sv[0];
 	g->event_fd = -1; /* poll() skips it */
 	while ((len = read_packet(g, pkt)) >= 0) {
+		while (recv(sv[1], drain, sizeof(drain), MSG_DONTWAIT) > 0)
+			;
 		if (len > PACKET_MAX || pkt[len] != '\0')
 			abort(); /* framing must stay inside the buffer */
 		if (len > 0)

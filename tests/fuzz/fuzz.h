@@ -15,10 +15,10 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /* Aborts (a finding) when @cond is false: also in builds without assert. */
-#define FUZZ_CHECK(cond)                                                 \
-	do {                                                             \
-		if (!(cond))                                             \
-			fuzz_fail(__FILE__, __LINE__, #cond);            \
+#define FUZZ_CHECK(cond)                                      \
+	do {                                                  \
+		if (!(cond))                                  \
+			fuzz_fail(__FILE__, __LINE__, #cond); \
 	} while (0)
 void fuzz_fail(const char *file, int line, const char *what)
 	__attribute__((noreturn));

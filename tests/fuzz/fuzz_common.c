@@ -8,6 +8,7 @@
 void fuzz_fail(const char *file, int line, const char *what)
 {
 	fprintf(stderr, "%s:%d: fuzz check failed: %s\n", file, line, what);
+	fflush(stderr);
 	abort();
 }
 

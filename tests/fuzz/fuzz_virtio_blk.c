@@ -17,9 +17,9 @@
 #include "virtio_blk.h"
 #include "vm.h"
 
-#define IMAGE_SIZE   (64 * 1024ULL) /* what the device is told */
-#define GUARD_SIZE   (8 * 1024ULL)  /* after it, must stay as it is */
-#define GUARD_BYTE   0xa5
+#define IMAGE_SIZE (64 * 1024ULL) /* what the device is told */
+#define GUARD_SIZE (8 * 1024ULL)  /* after it, must stay as it is */
+#define GUARD_BYTE 0xa5
 
 static int image_fd = -1;
 

@@ -42,8 +42,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		uint64_t put;
 
 		FUZZ_CHECK(got <= r.req->out_len);
-		put = virtq_copy_to(r.req, (r.extra >> 8) & 0xff, scratch,
-				    got);
+		put = virtq_copy_to(r.req, (r.extra >> 8) & 0xff, scratch, got);
 		FUZZ_CHECK(put <= r.req->in_len);
 		check_req(&r, r.req);
 		virtq_push(&r.vq, r.req->head, (uint32_t)put);

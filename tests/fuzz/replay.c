@@ -37,7 +37,6 @@ static int run_file(const char *path)
 	return 0;
 }
 
-
 static int run_dir(const char *dir)
 {
 	struct dirent **ents;

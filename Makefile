@@ -3,6 +3,7 @@
 #
 #   make            build ./kvmini
 #   make check      run every test (installs what it needs)
+#   make fuzz       libFuzzer on every fuzz target (FUZZ_SECONDS each)
 #   make run        boot the default Linux guest
 #   make bench      print the benchmark table
 #   make install PREFIX=/usr/local DESTDIR=
@@ -38,6 +39,7 @@ TEST_OBJS  := $(TEST_SRCS:%.c=$(BUILD)/obj/%.o)
 TEST_BIN   := $(BUILD)/tests/unit-tests
 STATIC_BIN := $(BUILD)/static/kvmini
 
+.PHONY: fuzz fuzz-build fuzz-replay check-fuzz
 .PHONY: all check check-unit check-guests check-cli check-trace check-lab run bench \
         install clean deps format static check-sanitize
 
@@ -87,6 +89,55 @@ $(BUILD)/obj/tests/%.o: tests/%.c
 $(TEST_BIN): $(TEST_OBJS) $(LIB_OBJS)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(shell pkg-config --libs check 2>/dev/null || echo -lcheck)
+
+# Fuzz targets (docs/fuzzing.md).  Replay: each target linked with gcc
+# against a driver that runs a corpus once (make check).  fuzz: the same
+# targets under libFuzzer with clang, ASan and UBSan.
+FUZZ_TARGETS := virtqueue virtio_blk virtio_net pci serial boot gdb
+FUZZ_COMMON  := tests/fuzz/fuzz_common.c
+FUZZ_REPLAY  := $(FUZZ_TARGETS:%=$(BUILD)/fuzz-replay/fuzz_%)
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_FLAGS   := -O1 -g -fno-omit-frame-pointer -std=gnu11 -D_GNU_SOURCE \
+                $(WARN) -pthread -DKVMINI_VERSION='"$(VERSION)"' -Ivmm \
+                -Idevices -Itests/fuzz \
+                -Wno-gnu-variable-sized-type-not-at-end
+FUZZ_OBJS    := $(SRCS:%.c=$(BUILD)/fuzz/obj/%.o)
+FUZZ_LIB     := $(filter-out $(BUILD)/fuzz/obj/vmm/main.o,$(FUZZ_OBJS))
+FUZZ_BINS    := $(FUZZ_TARGETS:%=$(BUILD)/fuzz/fuzz_%)
+
+$(BUILD)/fuzz-replay/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c \
+		$(FUZZ_COMMON) tests/fuzz/fuzz.h $(LIB_OBJS)
+	@mkdir -p $(dir $@)
+	@echo "  LD      $@"
+	@$(CC) $(CFLAGS) -Itests/fuzz $(LDFLAGS) -o $@ $< tests/fuzz/replay.c \
+		$(FUZZ_COMMON) $(LIB_OBJS)
+
+fuzz-replay: $(FUZZ_REPLAY)
+
+check-fuzz: $(FUZZ_REPLAY)
+	@tests/fuzz/replay.sh $(BUILD)/fuzz-replay
+
+$(BUILD)/fuzz/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	@echo "  FUZZCC  $<"
+	@$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link,address,undefined \
+		-c -o $@ $<
+
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_COMMON) tests/fuzz/fuzz.h \
+		$(FUZZ_LIB) $(BUILD)/obj/bios/blob.o
+	@echo "  FUZZLD  $@"
+	@$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer,address,undefined -o $@ \
+		$< $(FUZZ_COMMON) $(FUZZ_LIB) $(BUILD)/obj/bios/blob.o
+
+fuzz-build: $(FUZZ_BINS)
+
+# FUZZ_SECONDS per target; new crashes land in tests/fuzz/corpus/TARGET/
+fuzz:
+	@tools/deps.sh fuzz
+	@$(MAKE) -s fuzz-build
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) tools/fuzz.sh $(BUILD)/fuzz \
+		$(FUZZ_TARGETS)
 
 deps:
 	@tools/deps.sh build
@@ -139,8 +190,9 @@ format:
 		$(TEST_SRCS)
 
 clean:
-	rm -rf $(BUILD)/obj $(BUILD)/tests $(BUILD)/static $(BUILD)/sanitize \
+	rm -rf $(BUILD)/obj $(BUILD)/tests $(BUILD)/fuzz $(BUILD)/fuzz-replay $(BUILD)/static $(BUILD)/sanitize \
 		$(BUILD)/bios kvmini
 	-$(MAKE) -s -C guest-tests clean
 
 -include $(OBJS:.o=.d) $(TEST_OBJS:.o=.d)
+-include $(FUZZ_OBJS:.o=.d)

@@ -404,23 +404,25 @@ uint32_t pci_config_read(struct vm *vm, unsigned int slot, unsigned int off,
 {
 	struct pci_bus *pb = vm->pci;
 	struct pci_device *dev;
-	uint32_t v = 0;
+	uint32_t v = 0, ones;
 
 	if (size == 0 || size > 4)
 		return 0xffffffffU;
+	/* all-ones of the access width: callers may use the whole value */
+	ones = size == 4 ? 0xffffffffU : (1U << (size * 8)) - 1;
 	pthread_mutex_lock(&pb->lock);
 	dev = slot_dev(pb, slot);
 	if (dev && off >= PCI_CFG_SIZE)
 		v = 0; /* no extended capabilities */
 	else if (dev && off > PCI_CFG_SIZE - size)
-		v = 0xffffffffU; /* straddles the end */
+		v = ones; /* straddles the end */
 	else if (dev && dev->cfg_read && off < dev->hook_end &&
 		 off + size > dev->hook_start)
 		v = dev->cfg_read(dev, off, size);
 	else if (dev)
 		memcpy(&v, dev->cfg + off, size);
 	else
-		v = size == 4 ? 0xffffffffU : (1U << (size * 8)) - 1;
+		v = ones;
 	pthread_mutex_unlock(&pb->lock);
 	return v;
 }
@@ -583,8 +585,8 @@ static uint64_t ecam_read(void *opaque, uint64_t off, unsigned int size)
 	/* a 64-bit access (a movq in a 64-bit guest) is two dwords, low
 	 * first, as a root complex that splits it would do */
 	if (size == 8 && !(off & 7))
-		return ecam_read(opaque, off, 4) |
-		       ecam_read(opaque, off + 4, 4) << 32;
+		return ecam_read(opaque, off, 4) | ecam_read(opaque, off + 4, 4)
+							   << 32;
 	if ((off >> 12) & 7)
 		return size >= 8 ? ~0ULL : (1ULL << (size * 8)) - 1;
 	return pci_config_read(pb->vm, off >> 15, off & 0xfff, size);

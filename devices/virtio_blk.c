@@ -160,8 +160,7 @@ static uint8_t do_read_write(struct virtio_blk *b, struct virtq_req *req,
 	if (r->data_len % SECTOR_SIZE || !in_range(b, r->sector, r->data_len))
 		return VIRTIO_BLK_S_IOERR;
 	n = data_iov(b, req, is_in, r->data_len);
-	if (do_rw(b, !is_in, b->iov, n, r->data_len,
-		  r->sector * SECTOR_SIZE))
+	if (do_rw(b, !is_in, b->iov, n, r->data_len, r->sector * SECTOR_SIZE))
 		return VIRTIO_BLK_S_IOERR;
 	if (is_in)
 		*written = r->data_len;
@@ -353,6 +352,44 @@ static const struct virtio_device_ops blk_ops = {
 	.config_size = sizeof(struct virtio_blk_config),
 	.queue_notify = blk_queue_notify,
 };
+
+/* No-op interrupts for virtio_blk_test_notify(): no transport there. */
+static void test_signal_queue(struct virtio_dev *vd, unsigned int q)
+{
+}
+
+static void test_signal_config(struct virtio_dev *vd)
+{
+}
+
+void virtio_blk_test_notify(struct vm *vm, struct virtq *vq,
+			    struct virtq_req *req, int fd, uint64_t capacity)
+{
+	static const struct virtio_transport_ops tops = {
+		.signal_queue = test_signal_queue,
+		.signal_config = test_signal_config,
+	};
+	struct virtio_dev *vd = calloc(1, sizeof(*vd));
+	struct virtio_blk *b = calloc(1, sizeof(*b));
+
+	if (!vd || !b)
+		abort();
+	b->vd = vd;
+	b->fd = fd;
+	b->capacity = capacity & ~(SECTOR_SIZE - 1);
+	memcpy(b->serial, "fuzz", 5);
+	vd->vm = vm;
+	vd->ops = &blk_ops;
+	vd->tops = &tops;
+	vd->priv = b;
+	vd->req = req;
+	vd->notify[0].fd = -1;
+	vd->vq[0] = *vq;
+	blk_queue_notify(vd, 0);
+	*vq = vd->vq[0];
+	free(b);
+	free(vd);
+}
 
 static int open_image(struct virtio_blk *b, const struct disk_config *d)
 {

@@ -20,4 +20,14 @@ int virtio_blk_is_read_only(const struct virtio_blk *b);
 int virtio_blk_sync_rw(struct virtio_blk *b, int write, uint64_t sector,
 		       void *buf, uint64_t len);
 
+/*
+ * tests/fuzz only: processes queue 0 (@vq, mapped by the caller) with a
+ * device on image @fd of @capacity bytes and no transport; @vq comes back
+ * with the device's ring state.
+ */
+struct virtq;
+struct virtq_req;
+void virtio_blk_test_notify(struct vm *vm, struct virtq *vq,
+			    struct virtq_req *req, int fd, uint64_t capacity);
+
 #endif

@@ -10,4 +10,14 @@ struct vm;
 /* Opens the tap (attaching it to a bridge if asked), puts the NIC on PCI. */
 int virtio_net_create(struct vm *vm, const struct net_config *net, int index);
 
+/*
+ * tests/fuzz only: transmits what the driver queued on @vq (mapped by the
+ * caller) with @features negotiated, writing frames to @fd instead of a
+ * tap; @vq comes back with the device's ring state.
+ */
+struct virtq;
+struct virtq_req;
+void virtio_net_test_tx(struct vm *vm, struct virtq *vq, struct virtq_req *req,
+			uint64_t features, int fd);
+
 #endif

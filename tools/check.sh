@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `make check`: every test, in order of speed: unit tests (libcheck), the
 # command line, the direct guest-tests on this host's /dev/kvm, the GDB
-# stub with Debian's gdb (tests/gdb.sh), then the
+# stub with Debian's gdb (tests/gdb.sh), the fuzz corpora replayed
+# (tests/fuzz/replay.sh, gcc-built, no libFuzzer), then the
 # KVM lab with real Linux guests.  Ends with one "N passed, N failed" line
 # summing all parts; exits non-zero if anything failed.
 set -uo pipefail
@@ -46,6 +47,7 @@ mkdir -p build
 make -s all static || exit 1
 make -s -C guest-tests || exit 1
 make -s build/tests/unit-tests || exit 1
+make -s fuzz-replay || exit 1
 
 part unit build/tests/unit-tests
 part cli tests/cli.sh ./kvmini
@@ -54,6 +56,7 @@ part trace tests/trace.sh ./kvmini
 part gdb tests/gdb.sh ./kvmini
 part tutorial tests/doc-commands.sh docs/tutorial.md
 part net tests/net.sh ./kvmini
+part fuzz tests/fuzz/replay.sh build/fuzz-replay
 if [ "${KVMINI_SKIP_LAB:-0}" = 1 ]; then
 	echo "=== lab: skipped (KVMINI_SKIP_LAB=1)"
 else

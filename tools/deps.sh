@@ -4,11 +4,14 @@
 #                          make check; tests/gdb.sh drives gdb), SYSLINUX,
 #                          mtools and dosfstools (the BIOS's bootloader
 #                          test builds a FAT disk image with them)
+#   tools/deps.sh fuzz     clang with libFuzzer and the sanitizer runtimes
+#                          (make fuzz only; make check replays with gcc)
 # The lab installs its own (tools/lab/fetch.sh: qemu-system-x86, cpio, ...).
 set -euo pipefail
 
 build_pkgs=(gcc make libc6-dev linux-libc-dev binutils check pkg-config gdb
 	syslinux syslinux-common mtools dosfstools)
+fuzz_pkgs=(clang libclang-rt-14-dev llvm)
 
 missing() {
 	local p
@@ -36,5 +39,6 @@ install() {
 
 case ${1:-build} in
 build) install "${build_pkgs[@]}" ;;
-*) echo "usage: tools/deps.sh build" >&2; exit 2 ;;
+fuzz) install "${fuzz_pkgs[@]}" ;;
+*) echo "usage: tools/deps.sh build|fuzz" >&2; exit 2 ;;
 esac

@@ -17,6 +17,7 @@
  * while the guest runs, so gdb always reads the original bytes.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
 #include <poll.h>
@@ -32,6 +33,7 @@
 #include <unistd.h>
 
 #include "gdb.h"
+#include "gdb_fuzz.h"
 #include "log.h"
 #include "vcpu.h"
 #include "vm.h"
@@ -92,8 +94,8 @@ struct gdb_stub {
 	int nr_parked;
 	int event_pending;
 	struct stop_event event;
-	int attached; /* guest debugging is on; debug exits are ours */
-	int stopped;  /* stub thread: every vCPU is parked, fds are ours */
+	int attached;  /* guest debugging is on; debug exits are ours */
+	int stopped;   /* stub thread: every vCPU is parked, fds are ours */
 	int step_vcpu; /* the vCPU resumed with a single step, or -1 */
 
 	/* stub thread only (vCPU threads read sw[] while running) */
@@ -791,32 +793,41 @@ static int read_mem(struct gdb_stub *g, const char *p, char *out)
 	return send_str(g, out);
 }
 
-/* M addr,len:hex and X addr,len:binary */
-static int write_mem(struct gdb_stub *g, const char *p, int plen, int binary)
+/* Decodes "addr,len:data" of M (hex) or X (binary) into @data. */
+static int decode_write_mem(const char *p, int plen, int binary, uint64_t *addr,
+			    uint64_t *len, uint8_t *data)
 {
-	static uint8_t data[PACKET_MAX];
 	const char *end = p + plen;
-	uint64_t addr, len, n = 0;
+	uint64_t n = 0;
 
-	if (parse_addr_len(&p, &addr, &len, ':') || len > sizeof(data))
-		return send_str(g, "E01");
+	if (parse_addr_len(&p, addr, len, ':') || *len > PACKET_MAX)
+		return -1;
 	if (binary) {
-		for (; p < end && n < len; n++) {
+		for (; p < end && n < *len; n++) {
 			uint8_t c = (uint8_t)*p++;
 
 			if (c == '}') {
 				if (p == end)
-					return send_str(g, "E01");
+					return -1;
 				c = (uint8_t)*p++ ^ 0x20;
 			}
 			data[n] = c;
 		}
-		if (n != len || p != end)
-			return send_str(g, "E01");
-	} else if ((uint64_t)(end - p) != 2 * len ||
-		   parse_hex_bytes(p, data, len)) {
-		return send_str(g, "E01");
+		return n != *len || p != end ? -1 : 0;
 	}
+	if ((uint64_t)(end - p) != 2 * *len || parse_hex_bytes(p, data, *len))
+		return -1;
+	return 0;
+}
+
+/* M addr,len:hex and X addr,len:binary */
+static int write_mem(struct gdb_stub *g, const char *p, int plen, int binary)
+{
+	static uint8_t data[PACKET_MAX];
+	uint64_t addr, len;
+
+	if (decode_write_mem(p, plen, binary, &addr, &len, data))
+		return send_str(g, "E01");
 	return send_str(g, mem_write(g, addr, data, len) ? "E14" : "OK");
 }
 
@@ -871,14 +882,23 @@ static void del_hw_bp(struct gdb_stub *g, enum hw_type type, uint64_t addr)
 		}
 }
 
+/* "type,addr,kind" of Z/z, conditions (";...") ignored */
+static int parse_breakpoint(const char *p, uint64_t *type, uint64_t *addr,
+			    uint64_t *kind)
+{
+	if (parse_hex(&p, type) || *p++ != ',' || parse_hex(&p, addr) ||
+	    *p++ != ',' || parse_hex(&p, kind) || (*p && *p != ';'))
+		return -1;
+	return 0;
+}
+
 /* Z/z type,addr,kind */
 static int breakpoint(struct gdb_stub *g, const char *p, int insert)
 {
 	uint64_t type, addr, kind;
 	int rc = 0;
 
-	if (parse_hex(&p, &type) || *p++ != ',' || parse_hex(&p, &addr) ||
-	    *p++ != ',' || parse_hex(&p, &kind) || (*p && *p != ';'))
+	if (parse_breakpoint(p, &type, &addr, &kind))
 		return send_str(g, "E01");
 	if (type > 4)
 		return send_str(g, "");
@@ -1330,4 +1350,66 @@ void gdb_stop(struct vm *vm)
 		warn("gdb: cannot stop the stub: %s", strerror(errno));
 	pthread_join(g->thread, NULL);
 	g->started = 0;
+}
+
+/* ---- tests/fuzz hook (gdb_fuzz.h) ----------------------------------- */
+
+/* Decodes one packet as the stopped-state commands would, no vCPU. */
+static void fuzz_decode(const char *pkt, int len)
+{
+	static uint8_t data[PACKET_MAX];
+	uint64_t a, b, c;
+	const char *p = pkt + 1;
+
+	switch (pkt[0]) {
+	case 'm': parse_addr_len(&p, &a, &b, '\0'); break;
+	case 'M':
+	case 'X':
+		decode_write_mem(pkt + 1, len - 1, pkt[0] == 'X', &a, &b, data);
+		break;
+	case 'Z':
+	case 'z': parse_breakpoint(pkt + 1, &a, &b, &c); break;
+	case 'G':
+		parse_hex_bytes(pkt + 1, data,
+				strnlen(pkt + 1, PACKET_MAX) / 2);
+		break;
+	default: parse_hex(&p, &a);
+	}
+}
+
+int gdb_fuzz_packets(const uint8_t *in, size_t in_len)
+{
+	static char pkt[PACKET_MAX + 1], drain[4096];
+	struct gdb_stub *g = calloc(1, sizeof(*g));
+	int sv[2], len, n = 0, big = 64 << 20;
+
+	if (!g || socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv))
+		abort();
+	/* gdb's side: everything sent, then EOF; our acks pile up there */
+	if (write_all(sv[1], (const char *)in, in_len) ||
+	    shutdown(sv[1], SHUT_WR))
+		abort();
+	/*
+	 * Nobody reads our acks while a packet is parsed: room for one per
+	 * input byte (root may exceed wmem_max), and non-blocking, so a
+	 * full buffer ends the run instead of hanging it.
+	 */
+	if (setsockopt(sv[0], SOL_SOCKET, SO_SNDBUFFORCE, &big, sizeof(big)))
+		setsockopt(sv[0], SOL_SOCKET, SO_SNDBUF, &big, sizeof(big));
+	fcntl(sv[0], F_SETFL, O_NONBLOCK);
+	g->conn_fd = sv[0];
+	g->event_fd = -1; /* poll() skips it */
+	while ((len = read_packet(g, pkt)) >= 0) {
+		while (recv(sv[1], drain, sizeof(drain), MSG_DONTWAIT) > 0)
+			;
+		if (len > PACKET_MAX || pkt[len] != '\0')
+			abort(); /* framing must stay inside the buffer */
+		if (len > 0)
+			fuzz_decode(pkt, len);
+		n++;
+	}
+	close(sv[0]);
+	close(sv[1]);
+	free(g);
+	return n;
 }

@@ -170,6 +170,18 @@ for spec in unix:/nonexistent-dir/gdb.sock tcp:192.0.2.1:1234; do
 	fi
 done
 
+# a path that is not ours (bind fails) must be left where it is
+taken=$work/taken.sock
+: >"$taken"
+timeout 20 "$kvmini" run --kernel "$target" --mem 16M --gdb "unix:$taken" \
+	>"$work/cli_gdb_path_taken.out" 2>&1
+rc=$?
+if [ "$rc" -eq 1 ] && [ -e "$taken" ]; then
+	pass cli_gdb_path_taken
+else
+	fail cli_gdb_path_taken "exit $rc, wanted 1 and $taken kept" "$work/cli_gdb_path_taken.out"
+fi
+
 # gdb_breakpoint_tests: software and hardware breakpoints, watchpoints
 gdb_breakpoint_tests() {
 	local sock out
@@ -313,6 +325,7 @@ if wait_listen raw && port=$(tcp_port raw) && [ -n "$port" ] && rsp_open "$port"
 	rsp_expect raw_m_unmapped 'm7f0000000000,4' 'E..'
 	rsp_expect raw_m_mmio 'mfec00000,4' 'E..' # paged, but no RAM there
 	rsp_expect raw_bad_thread 'Hg99' 'E..'
+	rsp_expect raw_thread_wraps 'Hg100000001' 'E..' # no int wrap to thread 1
 	rsp_expect raw_thread_alive 'T1' 'OK'
 	rsp_expect raw_thread_dead 'T5' 'E..'
 	rsp_expect raw_threads qfThreadInfo 'm1'

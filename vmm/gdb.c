@@ -442,9 +442,14 @@ static int mem_write(struct gdb_stub *g, uint64_t addr, const uint8_t *in,
 	for (done = 0; done < len; done += chunk)
 		if (!virt_ptr(g, addr + done, len - done, &chunk, NULL))
 			return -1;
-	for (done = 0; done < len; done += chunk)
-		memcpy(virt_ptr(g, addr + done, len - done, &chunk, NULL),
-		       in + done, chunk);
+	/* re-translated: the write may change the guest's page tables */
+	for (done = 0; done < len; done += chunk) {
+		uint8_t *p = virt_ptr(g, addr + done, len - done, &chunk, NULL);
+
+		if (!p)
+			return -1;
+		memcpy(p, in + done, chunk);
+	}
 	return 0;
 }
 
@@ -917,17 +922,17 @@ static int breakpoint(struct gdb_stub *g, const char *p, int insert)
 static int set_thread(struct gdb_stub *g, const char *p)
 {
 	char op = *p++;
-	int tid;
+	long tid; /* not int: "100000001" must not wrap to thread 1 */
 	char *end;
 
 	if (op != 'g' && op != 'c')
 		return send_str(g, "E01");
-	tid = (int)strtol(p, &end, 16);
+	tid = strtol(p, &end, 16);
 	if (end == p || *end || tid < -1 || tid > nr_vcpus(g))
 		return send_str(g, "E01");
 	if (tid > 0 || op == 'c')
 		*(op == 'g' ? &g->g_thread : &g->c_thread) =
-			tid > 0	    ? tid - 1
+			tid > 0	    ? (int)tid - 1
 			: tid == -1 ? -1
 				    : g->c_thread;
 	return send_str(g, "OK");
@@ -1252,10 +1257,11 @@ static int listen_unix(struct gdb_stub *g, const struct gdb_config *c)
 	g->listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (g->listen_fd < 0)
 		return -1;
-	if (bind(g->listen_fd, (struct sockaddr *)&sa, sizeof(sa)) ||
-	    listen(g->listen_fd, 1))
+	if (bind(g->listen_fd, (struct sockaddr *)&sa, sizeof(sa)))
 		return -1;
 	strcpy(g->unix_path, c->path); /* ours now: removed on exit */
+	if (listen(g->listen_fd, 1))
+		return -1;
 	info("gdb: listening on unix:%s%s", c->path,
 	     c->wait ? "; the guest waits for gdb" : "");
 	return 0;

@@ -59,6 +59,8 @@ static int read_full(int fd, void *buf, uint64_t len)
 
 		if (n < 0 && errno == EINTR)
 			continue;
+		if (n == 0)
+			errno = 0; /* end of file: the file shrank */
 		if (n <= 0)
 			return -1;
 		p += n;
@@ -90,7 +92,9 @@ int boot_read_file(const char *path, uint64_t max, struct boot_image *img,
 	img->data = malloc(img->size);
 	if (!img->data || read_full(fd, img->data, img->size)) {
 		snprintf(why, BOOT_WHY_LEN, "cannot read %s: %s", path,
-			 img->data ? strerror(errno) : "out of memory");
+			 !img->data ? "out of memory"
+			 : errno    ? strerror(errno)
+				    : "file shrank");
 		close(fd);
 		boot_free_image(img);
 		return -1;
@@ -116,7 +120,10 @@ int boot_load_file_at(const struct guest_mem *mem, const char *path,
 	if (fd < 0)
 		return -1;
 	dst = gpa_ptr(mem, gpa, size);
-	if (!dst || (uint64_t)st.st_size != size)
+	if ((uint64_t)st.st_size != size)
+		snprintf(why, BOOT_WHY_LEN, "%s changed size while loading",
+			 path);
+	else if (!dst)
 		snprintf(why, BOOT_WHY_LEN,
 			 "%s: cannot place %llu bytes at "
 			 "guest address 0x%llx",

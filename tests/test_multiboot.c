@@ -631,6 +631,23 @@ START_TEST(kernel_options_parse)
 }
 END_TEST
 
+/* decimal or 0x hex only: a leading 0 is not octal */
+START_TEST(kernel_options_addr_bases)
+{
+	char *dec[] = { "run", "--kernel", "f,format=flat,addr=010", NULL };
+	char *hex[] = { "run", "--kernel", "f,format=flat,addr=0XfF00", NULL };
+	char *bad[] = { "run", "--kernel", "f,format=flat,addr=0x-1", NULL };
+	struct vm_config cfg;
+	char why[CLI_ERR_LEN];
+
+	ck_assert_msg(cli_parse_run(3, dec, &cfg, why) == 0, "%s", why);
+	ck_assert_uint_eq(cfg.kopts.addr, 10);
+	ck_assert_msg(cli_parse_run(3, hex, &cfg, why) == 0, "%s", why);
+	ck_assert_uint_eq(cfg.kopts.addr, 0xff00);
+	ck_assert_int_eq(cli_parse_run(3, bad, &cfg, why), -1);
+}
+END_TEST
+
 /* ---- flat binaries ---- */
 
 struct flat_case {
@@ -760,6 +777,7 @@ Suite *multiboot_suite(void)
 	tcase_add_test(load, modules_need_multiboot);
 	tcase_add_test(load, too_many_modules_on_the_command_line);
 	tcase_add_test(load, kernel_options_parse);
+	tcase_add_test(load, kernel_options_addr_bases);
 	suite_add_tcase(s, load);
 	tcase_add_loop_test(flat, flat_entry_state, 0,
 			    sizeof(flats) / sizeof(flats[0]));

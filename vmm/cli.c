@@ -280,10 +280,13 @@ static int parse_addr(const char *s, uint64_t *v)
 {
 	char *end;
 
-	if (!isdigit((unsigned char)s[0]))
+	int hex = s[0] == '0' && (s[1] == 'x' || s[1] == 'X');
+
+	if (hex ? !isxdigit((unsigned char)s[2]) : !isdigit((unsigned char)s[0]))
 		return -1;
 	errno = 0;
-	*v = strtoull(s, &end, 0);
+	/* base 10 or 16 only: strtoull's base 0 would read 010 as octal 8 */
+	*v = strtoull(s, &end, hex ? 16 : 10);
 	return errno || *end ? -1 : 0;
 }
 

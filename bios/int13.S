@@ -173,7 +173,7 @@ chs_fail:
 	movb	$0, F_AL(%bp)
 	jmp	fail
 
-/* AH=04h: verify: the sectors exist (the data is not compared). */
+/* AH=04h: verify: always succeeds (no sector or range is checked). */
 verify:
 	jmp	ok
 

@@ -587,8 +587,11 @@ static uint64_t ecam_read(void *opaque, uint64_t off, unsigned int size)
 	if (size == 8 && !(off & 7))
 		return ecam_read(opaque, off, 4) | ecam_read(opaque, off + 4, 4)
 							   << 32;
+	/* an unaligned qword, or an absent function: all-ones of the width */
+	if (size >= 8)
+		return ~0ULL;
 	if ((off >> 12) & 7)
-		return size >= 8 ? ~0ULL : (1ULL << (size * 8)) - 1;
+		return (1ULL << (size * 8)) - 1;
 	return pci_config_read(pb->vm, off >> 15, off & 0xfff, size);
 }
 

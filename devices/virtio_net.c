@@ -309,7 +309,6 @@ static const struct virtio_device_ops net_ops = {
 	.driver_ok = net_driver_ok,
 };
 
-/* A stable, locally administered MAC from the VM name and NIC index. */
 /* No-op interrupts for virtio_net_test_tx(): no transport there. */
 static void test_signal_queue(struct virtio_dev *vd, unsigned int q)
 {
@@ -346,6 +345,7 @@ void virtio_net_test_tx(struct vm *vm, struct virtq *vq, struct virtq_req *req,
 	free(n);
 }
 
+/* A stable, locally administered MAC from the VM name and NIC index. */
 static void default_mac(const char *vm_name, int index, uint8_t mac[6])
 {
 	uint64_t h = 0xcbf29ce484222325ULL; /* FNV-1a */

@@ -352,6 +352,9 @@ e820_want() { printf '%08x' $(($1 * 1024 * 1024 - 0x60400)); }
 bios_img bootsect "$g/bootsect.bin"
 run_guest bios_bootsect 85 "^bootsect PASS e820=$(e820_want 16) write=ok" \
 	--disk "$work/bootsect.img" --mem 16M --test-exit
+# write=ok read LBA 8 back through the BIOS; the host file must have it too
+check bios_write_on_disk "LBA 8 of the image does not start with WRIT" \
+	test "$(dd if="$work/bootsect.img" bs=512 skip=8 count=1 2>/dev/null | head -c 4)" = WRIT
 run_guest bios_bootsect_64M 85 "^bootsect PASS e820=$(e820_want 64) write=ok" \
 	--disk "$work/bootsect.img" --mem 64M --test-exit --boot disk
 # its one unknown call (INT 15h AH=99h) returned with carry set (else

@@ -141,10 +141,35 @@ START_TEST(buffers_must_be_guest_ram)
 		BIOS_ST_BOUNDARY);
 	ck_assert_uint_eq(check(BIOS_DISK_CMD_READ, 0, 0, 1, UINT32_MAX, &host),
 			  BIOS_ST_BOUNDARY);
-	/* the largest transfer, from address 0: 32 MiB, more than RAM */
+	/* the largest transfer, from address 0: 32 MiB, more than RAM; on
+	 * the 2048-sector disk the range check answers first */
 	ck_assert_uint_eq(
 		check(BIOS_DISK_CMD_READ, 0, 0, BIOS_DISK_MAX_COUNT, 0, &host),
-		BIOS_ST_NOT_FOUND); /* the 2048-sector disk first */
+		BIOS_ST_NOT_FOUND);
+}
+END_TEST
+
+/* A disk big enough that the buffer check is the one that answers. */
+START_TEST(largest_transfer_is_more_than_ram)
+{
+	static const struct bios_drive big = { .sectors = 1ULL << 32 };
+	struct bios_disk_req r = { .cmd = BIOS_DISK_CMD_READ,
+				   .count = BIOS_DISK_MAX_COUNT };
+	void *host = &host;
+
+	ck_assert_uint_eq(bios_disk_check(&mem, &big, 1, &r, &host),
+			  BIOS_ST_BOUNDARY);
+	ck_assert_ptr_null(host);
+	/* 8 MiB from 8 MiB: the last byte of RAM, still inside */
+	r.count = 8 * MiB / 512;
+	r.buf = 8 * MiB;
+	r.lba = (1ULL << 32) - r.count;
+	ck_assert_uint_eq(bios_disk_check(&mem, &big, 1, &r, &host),
+			  BIOS_ST_OK);
+	ck_assert_ptr_eq(host, gpa_ptr(&mem, 8 * MiB, 8 * MiB));
+	r.buf += 512;
+	ck_assert_uint_eq(bios_disk_check(&mem, &big, 1, &r, &host),
+			  BIOS_ST_BOUNDARY);
 }
 END_TEST
 
@@ -273,6 +298,7 @@ Suite *bios_suite(void)
 	tcase_add_test(tc, read_only_disks_refuse_writes);
 	tcase_add_test(tc, past_the_end_of_the_disk);
 	tcase_add_test(tc, buffers_must_be_guest_ram);
+	tcase_add_test(tc, largest_transfer_is_more_than_ram);
 	tcase_add_test(info, chs_geometry);
 	tcase_add_test(info, info_block_memory_map);
 	tcase_add_test(info, info_block_sizes_small_and_split);

@@ -509,6 +509,19 @@ START_TEST(ecam_extended_space_reads_zero)
 }
 END_TEST
 
+/* Only an aligned 8-byte access is split; any other is all-ones, all 64. */
+START_TEST(ecam_unaligned_qword_reads_all_ones)
+{
+	struct env *e = env_new();
+	uint64_t v = 0;
+
+	ck_assert_ptr_nonnull(
+		bus_read(&e->vm->mmio, ecam_addr(1, 0, 4), 8, &v));
+	ck_assert_uint_eq(v, ~0ULL);
+	env_free(e);
+}
+END_TEST
+
 START_TEST(ecam_absent_functions_and_slots_read_all_ones)
 {
 	struct env *e = env_new();
@@ -1225,6 +1238,7 @@ Suite *pci_suite(void)
 	tcase_add_test(ecam, ecam_reads_the_same_config_space);
 	tcase_add_test(ecam, ecam_extended_space_reads_zero);
 	tcase_add_test(ecam, ecam_absent_functions_and_slots_read_all_ones);
+	tcase_add_test(ecam, ecam_unaligned_qword_reads_all_ones);
 	tcase_add_test(ecam, ecam_writes_reach_config_space);
 	suite_add_tcase(s, ecam);
 

@@ -27,7 +27,6 @@
 extern const uint8_t bios_image_start[], bios_image_end[];
 
 #define BIOS_ALIAS_SLOT GUEST_MEM_MAX_REGIONS /* after the RAM slots */
-#define SECTOR_SIZE	512ULL
 
 static void put16(uint8_t *p, uint16_t v)
 {

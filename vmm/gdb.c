@@ -1043,7 +1043,10 @@ static int cont(struct gdb_stub *g, const char *addr_text, char action)
 						  : SESSION_STOPPED;
 		st = old;
 		st.regs.rip = addr;
-		put_state(v, &old, &st);
+		/* resuming from the old RIP would be a silent lie */
+		if (put_state(v, &old, &st))
+			return send_str(g, "E01") ? SESSION_END
+						  : SESSION_STOPPED;
 	}
 	return resume_one(g, action);
 }

@@ -11,6 +11,7 @@
 
 #include "boot.h"
 #include "cli.h"
+#include "config_file.h"
 
 #define DEFAULT_CMDLINE "console=ttyS0"
 
@@ -471,6 +472,20 @@ static int parse_boot(const char *s, struct vm_config *cfg, char *why)
 	return 0;
 }
 
+/* --hugepages (transparent huge pages) or --hugepages=DIR (hugetlbfs) */
+static int parse_hugepages(const char *s, struct vm_config *cfg, char *why)
+{
+	if (s && !s[0]) {
+		snprintf(why, CLI_ERR_LEN,
+			 "--hugepages takes no value (transparent huge pages) "
+			 "or =DIR, a hugetlbfs mount");
+		return -1;
+	}
+	cfg->hugepages = 1;
+	cfg->hugepages_path = s;
+	return 0;
+}
+
 /*
  * Without --boot: the kernel when one is given, else the firmware boots
  * the first disk.  --boot disk with --kernel is a usage error: a kernel
@@ -556,6 +571,16 @@ void cli_run_usage(void)
 	       "                         (HOST defaults to 127.0.0.1; PORT 0\n"
 	       "                         picks a free one and prints it)\n"
 	       "      --gdb-wait         hold the vCPUs until gdb continues\n"
+	       "      --ksm              let the host's ksmd merge identical\n"
+	       "                         guest pages (madvise MADV_MERGEABLE)\n"
+	       "      --hugepages[=DIR]  back guest RAM with transparent huge\n"
+	       "                         pages, or with a file in the hugetlbfs\n"
+	       "                         mount DIR (e.g. /dev/hugepages)\n"
+	       "      --config FILE      read options from FILE, one 'key = value'\n"
+	       "                         per line (docs/config-file.md); the\n"
+	       "                         command line overrides and extends it\n"
+	       "      --print-config     print the VM definition in that format\n"
+	       "                         and exit without running it\n"
 	       "  -h, --help             this help\n"
 	       "\n"
 	       "Console: Ctrl-A x quits, Ctrl-A Ctrl-A sends Ctrl-A, Ctrl-A h helps.\n"
@@ -572,6 +597,10 @@ enum {
 	OPT_STATS,
 	OPT_SINGLE_STEP,
 	OPT_BOOT,
+	OPT_KSM,
+	OPT_HUGEPAGES,
+	OPT_CONFIG,	  /* command line only: not a VM setting */
+	OPT_PRINT_CONFIG, /* command line only */
 };
 
 static const struct option run_options[] = {
@@ -594,32 +623,39 @@ static const struct option run_options[] = {
 	{ "gdb", required_argument, NULL, 'G' },
 	{ "gdb-wait", no_argument, NULL, 'W' },
 	{ "boot", required_argument, NULL, OPT_BOOT },
+	{ "ksm", no_argument, NULL, OPT_KSM },
+	{ "hugepages", optional_argument, NULL, OPT_HUGEPAGES },
+	{ "config", required_argument, NULL, OPT_CONFIG },
+	{ "print-config", no_argument, NULL, OPT_PRINT_CONFIG },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
 
-static int parse_run_option(int opt, struct vm_config *cfg, char *why)
+static int parse_run_option(int opt, const char *arg, struct vm_config *cfg,
+			    char *why)
 {
 	switch (opt) {
-	case 'k': return parse_kernel(optarg, cfg, why);
-	case 'O': return parse_module(optarg, cfg, why);
-	case 'i': cfg->initrd = optarg; return 0;
-	case 'c': cfg->cmdline = optarg; return 0;
-	case 'n': cfg->name = optarg; return 0;
-	case 'm': return parse_mem(optarg, cfg, why);
-	case 'p': return parse_cpus(optarg, &cfg->nr_cpus, why);
-	case 'C': return parse_console(optarg, cfg, why);
-	case 'R': return parse_reboot(optarg, cfg, why);
+	case 'k': return parse_kernel(arg, cfg, why);
+	case 'O': return parse_module(arg, cfg, why);
+	case 'i': cfg->initrd = arg; return 0;
+	case 'c': cfg->cmdline = arg; return 0;
+	case 'n': cfg->name = arg; return 0;
+	case 'm': return parse_mem(arg, cfg, why);
+	case 'p': return parse_cpus(arg, &cfg->nr_cpus, why);
+	case 'C': return parse_console(arg, cfg, why);
+	case 'R': return parse_reboot(arg, cfg, why);
 	case 'T': cfg->test_exit = 1; return 0;
-	case 'd': return parse_disk(optarg, cfg, why);
-	case 'N': return parse_net(optarg, cfg, why);
-	case OPT_TRACE: return parse_trace(optarg, cfg, why);
-	case OPT_TRACE_FORMAT: return parse_trace_format(optarg, cfg, why);
+	case 'd': return parse_disk(arg, cfg, why);
+	case 'N': return parse_net(arg, cfg, why);
+	case OPT_TRACE: return parse_trace(arg, cfg, why);
+	case OPT_TRACE_FORMAT: return parse_trace_format(arg, cfg, why);
 	case OPT_STATS: cfg->stats = 1; return 0;
-	case OPT_SINGLE_STEP: return parse_single_step(optarg, cfg, why);
-	case 'G': return parse_gdb(optarg, cfg, why);
+	case OPT_SINGLE_STEP: return parse_single_step(arg, cfg, why);
+	case 'G': return parse_gdb(arg, cfg, why);
 	case 'W': cfg->gdb.wait = 1; return 0;
-	case OPT_BOOT: return parse_boot(optarg, cfg, why);
+	case OPT_BOOT: return parse_boot(arg, cfg, why);
+	case OPT_KSM: cfg->ksm = 1; return 0;
+	case OPT_HUGEPAGES: return parse_hugepages(arg, cfg, why);
 	default:
 		/* getopt already named the problem; keep ours short */
 		snprintf(why, CLI_ERR_LEN, "try 'kvmini run --help'");
@@ -659,36 +695,57 @@ static void describe_bad_option(int opt, char **argv, char *why)
 		snprintf(why, CLI_ERR_LEN, "option '%s' needs a value", o);
 }
 
-int cli_parse_run(int argc, char **argv, struct vm_config *cfg, char *why)
+void cli_run_defaults(struct vm_config *cfg)
 {
-	static char default_name[32];
-	int opt;
-
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->mem_size = DEFAULT_MEM_SIZE;
 	cfg->nr_cpus = 1;
 	cfg->cmdline = DEFAULT_CMDLINE;
 	cfg->console = CONSOLE_STDIO;
-	optind = 0; /* 0, not 1: glibc then also forgets a half-read "-xy" */
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, ":k:i:c:m:p:n:d:h", run_options,
-				  NULL)) != -1) {
-		if (opt == 'h') {
-			cli_run_usage();
-			return 1;
-		}
-		if (opt == '?' || opt == ':') {
-			describe_bad_option(opt, argv, why);
-			return -1;
-		}
-		if (parse_run_option(opt, cfg, why))
-			return -1;
+}
+
+int cli_run_option(struct vm_config *cfg, const char *name, const char *value,
+		   char *why)
+{
+	const struct option *o;
+
+	for (o = run_options; o->name && strcmp(o->name, name); o++)
+		;
+	if (!o->name) {
+		snprintf(why, CLI_ERR_LEN, "unknown key '%.60s'", name);
+		return -2;
 	}
-	if (optind < argc) {
-		snprintf(why, CLI_ERR_LEN, "unexpected argument '%s'",
-			 argv[optind]);
+	if (o->val == 'h' || o->val == OPT_CONFIG ||
+	    o->val == OPT_PRINT_CONFIG) {
+		snprintf(why, CLI_ERR_LEN,
+			 "'%s' works on the command line only", name);
 		return -1;
 	}
+	if (o->has_arg == no_argument && value) {
+		snprintf(why, CLI_ERR_LEN,
+			 "'%s' takes no value: write the key alone", name);
+		return -1;
+	}
+	if (o->has_arg == required_argument && !value) {
+		snprintf(why, CLI_ERR_LEN, "'%s' needs a value: %s = VALUE",
+			 name, name);
+		return -1;
+	}
+	return parse_run_option(o->val, value, cfg, why);
+}
+
+int cli_default_name(const char *name)
+{
+	char def[32];
+
+	snprintf(def, sizeof(def), "kvmini-%d", (int)getpid());
+	return name && !strcmp(name, def);
+}
+
+int cli_run_finish(struct vm_config *cfg, char *why)
+{
+	static char default_name[32];
+
 	if (check_boot_source(cfg, why))
 		return -1;
 	if (cfg->kernel && check_kernel_options(cfg, why))
@@ -704,10 +761,80 @@ int cli_parse_run(int argc, char **argv, struct vm_config *cfg, char *why)
 			 "(use gdb's stepi)");
 		return -1;
 	}
+	if (cfg->ksm && cfg->hugepages_path) {
+		/* ksmd merges 4 KiB anonymous pages only */
+		snprintf(why, CLI_ERR_LEN,
+			 "--ksm cannot merge hugetlbfs pages: drop --ksm or "
+			 "use --hugepages without =DIR");
+		return -1;
+	}
 	if (!cfg->name) {
 		snprintf(default_name, sizeof(default_name), "kvmini-%d",
 			 (int)getpid());
 		cfg->name = default_name;
 	}
 	return 0;
+}
+
+/*
+ * First pass: --help, getopt's own complaints, --config and
+ * --print-config.  The file is applied before any other option, wherever
+ * --config stands, so the command line overrides it.
+ */
+static int scan_run_args(int argc, char **argv, const char **config,
+			 int *print, char *why)
+{
+	int opt;
+
+	optind = 0; /* 0, not 1: glibc then also forgets a half-read "-xy" */
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, ":k:i:c:m:p:n:d:h", run_options,
+				  NULL)) != -1) {
+		if (opt == 'h') {
+			cli_run_usage();
+			return 1;
+		}
+		if (opt == '?' || opt == ':') {
+			describe_bad_option(opt, argv, why);
+			return -1;
+		}
+		if (opt == OPT_CONFIG && *config) {
+			snprintf(why, CLI_ERR_LEN, "only one --config FILE");
+			return -1;
+		}
+		if (opt == OPT_CONFIG)
+			*config = optarg;
+		if (opt == OPT_PRINT_CONFIG)
+			*print = 1;
+	}
+	if (optind < argc) {
+		snprintf(why, CLI_ERR_LEN, "unexpected argument '%s'",
+			 argv[optind]);
+		return -1;
+	}
+	return 0;
+}
+
+int cli_parse_run(int argc, char **argv, struct vm_config *cfg, char *why)
+{
+	const char *config = NULL;
+	int print = 0, opt, ret;
+
+	cli_run_defaults(cfg);
+	ret = scan_run_args(argc, argv, &config, &print, why);
+	if (ret)
+		return ret;
+	if (config && config_load(config, cfg, why))
+		return -1;
+	optind = 0;
+	while ((opt = getopt_long(argc, argv, ":k:i:c:m:p:n:d:h", run_options,
+				  NULL)) != -1) {
+		if (opt == OPT_CONFIG || opt == OPT_PRINT_CONFIG)
+			continue;
+		if (parse_run_option(opt, optarg, cfg, why))
+			return -1;
+	}
+	if (cli_run_finish(cfg, why))
+		return -1;
+	return print ? CLI_PRINT_CONFIG : 0;
 }

@@ -130,6 +130,10 @@ struct vm_config {
 	int stats;		    /* --stats */
 	uint64_t single_step;	    /* steps to trace on vCPU 0; 0 = off */
 	struct gdb_config gdb;
+	/* guest RAM backing (vmm/guest_mem.c) */
+	int ksm;		    /* --ksm: madvise(MADV_MERGEABLE) */
+	int hugepages;		    /* --hugepages[=DIR] */
+	const char *hugepages_path; /* DIR, a hugetlbfs mount; NULL: THP */
 };
 
 #endif

@@ -24,6 +24,7 @@ struct mem_region {
 struct guest_mem {
 	uint8_t *base;	/* whole host mapping */
 	uint64_t total; /* bytes of guest RAM */
+	uint64_t map_len; /* bytes mapped at base (hugetlbfs rounds up) */
 	int nr_regions;
 	struct mem_region regions[GUEST_MEM_MAX_REGIONS];
 };
@@ -31,6 +32,20 @@ struct guest_mem {
 /* Map @size bytes of RAM (lazily touched) and lay it out around the hole. */
 int guest_mem_init(struct guest_mem *mem, uint64_t size);
 void guest_mem_destroy(struct guest_mem *mem);
+
+/* How guest RAM is backed: --ksm, --hugepages[=DIR] (docs/kvmini.1). */
+struct guest_mem_opts {
+	int ksm;	       /* madvise(MADV_MERGEABLE) for the host's ksmd */
+	int hugepages;	       /* transparent huge pages, 2 MiB aligned */
+	const char *hugetlbfs; /* instead: a file in this hugetlbfs mount */
+};
+
+/*
+ * guest_mem_init() with a backing; on failure -1 and, where there is
+ * more to say than errno, a one-line reason in @why (@len bytes).
+ */
+int guest_mem_init_opts(struct guest_mem *mem, uint64_t size,
+			const struct guest_mem_opts *o, char *why, size_t len);
 
 /* The checked accessor: host pointer for [gpa, gpa+len), or NULL. */
 void *gpa_ptr(const struct guest_mem *mem, uint64_t gpa, uint64_t len);

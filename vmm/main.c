@@ -7,6 +7,7 @@
 #include "host_check.h"
 #include "img.h"
 #include "cli.h"
+#include "config_file.h"
 #include "log.h"
 #include "vm.h"
 
@@ -23,6 +24,8 @@ static int cmd_run(int argc, char **argv)
 	int ret;
 
 	ret = cli_parse_run(argc, argv, &cfg, why);
+	if (ret == CLI_PRINT_CONFIG)
+		return config_format(&cfg, stdout) ? EXIT_FAILURE_RT : EXIT_OK;
 	if (ret > 0)
 		return EXIT_OK;
 	if (ret < 0) {

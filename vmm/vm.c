@@ -46,9 +46,19 @@ static int host_ram_check(uint64_t size)
 
 static int setup_memory(struct vm *vm)
 {
+	struct guest_mem_opts opts = { .ksm = vm->cfg->ksm,
+				       .hugepages = vm->cfg->hugepages,
+				       .hugetlbfs = vm->cfg->hugepages_path };
+	char why[512];
+
 	if (host_ram_check(vm->cfg->mem_size))
 		return -1;
-	if (guest_mem_init(&vm->mem, vm->cfg->mem_size)) {
+	if (guest_mem_init_opts(&vm->mem, vm->cfg->mem_size, &opts, why,
+				sizeof(why))) {
+		if (why[0]) {
+			err("%s", why);
+			return -1;
+		}
 		err("cannot reserve %llu MiB for guest RAM: %s",
 		    (unsigned long long)(vm->cfg->mem_size >> 20),
 		    strerror(errno));

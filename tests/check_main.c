@@ -20,6 +20,7 @@ int main(void)
 		stats_suite,
 		multiboot_suite,
 		bios_suite,
+		config_file_suite,
 		/* bugs found and fixed: each keeps its test */
 		serial_regression_suite,
 		cli_regression_suite,

@@ -219,6 +219,11 @@ static int parse_mem(const char *s, struct vm_config *cfg, char *why)
 			 MIN_MEM_SIZE >> 20);
 		return -1;
 	}
+	if (bytes > UINT64_MAX - 0xfff) {
+		/* rounding up to a page would wrap to 0 */
+		snprintf(why, CLI_ERR_LEN, "--mem %.60s is too large", s);
+		return -1;
+	}
 	cfg->mem_size = (bytes + 0xfff) & ~0xfffULL;
 	return 0;
 }

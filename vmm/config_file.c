@@ -155,6 +155,10 @@ int config_parse(const char *name, char *text, size_t len,
 			continue;
 		snprintf(why, CLI_ERR_LEN, "%.80s:%u: %.160s", name, lineno,
 			 msg);
+		/* values echoed in messages may hold escapes: keep one line */
+		for (char *c = why; *c; c++)
+			if ((unsigned char)*c < 0x20 || *c == 0x7f)
+				*c = '?';
 		return -1;
 	}
 	return 0;

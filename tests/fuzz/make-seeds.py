@@ -249,6 +249,27 @@ def gdb_seeds():
          pkt(b"m11111111111111111,1") + pkt(b"G" + b"0" * 33))
 
 
+def config_seeds():
+    save("config", "every-option",
+         b"# a VM\nname = web-1\nkernel = /k/mb.elf,format=multiboot\n"
+         b"initrd = /k/initrd\nmodule = /k/m1\nmodule = /k/m2,cmdline=a,b\n"
+         b"cmdline = \"  a\\tb \\\"q\\\" \\x7f\"\nmem = 1536M\ncpus = 3\n"
+         b"ksm\nhugepages\nconsole = file:/tmp/c\nreboot = restart\n"
+         b"test-exit\ndisk = /d/a,ro,cache=none,transport=mmio,serial=S1\n"
+         b"disk = /d/b\nnet = tap=t0,bridge=br0,mac=02:00:00:00:00:01\n"
+         b"trace = exits=/tmp/t\ntrace-format = json\nstats\n"
+         b"gdb = unix:/tmp/g\ngdb-wait\n")
+    save("config", "flat",
+         b"boot = kernel\r\nkernel = /k/f,format=flat,addr=0x7c00,"
+         b"entry=0x7c10,mode=real\r\nmem = 4097K\r\nsingle-step = 77\r\n"
+         b"console = none\r\nhugepages = /dev/hugepages\r\n")
+    save("config", "disk-boot", b"disk = /d/boot.img\ngdb = tcp::1234\n")
+    save("config", "errors",
+         b"kernel = /k\nmemory = 1G\n")
+    save("config", "bad-quote", b"kernel = /k\ncmdline = \"a\\qb")
+    save("config", "nul", b"kernel = /k\nname = a\x00b\n")
+
+
 vq_seeds()
 blk_seeds()
 net_seeds()
@@ -256,3 +277,4 @@ pci_seeds()
 serial_seeds()
 boot_seeds()
 gdb_seeds()
+config_seeds()

@@ -131,6 +131,58 @@ expect img-zero-size 2 'non-zero multiple of 512' "$kvmini" img create "$work/ne
 expect img-usage 2 'usage: kvmini img' "$kvmini" img frob
 expect img-info 0 'virtual size: 1.0 MiB \(1048576 bytes\)' "$kvmini" img info "$work/disk.img"
 
+# VM definition files: run --config FILE, --print-config (docs/config-file.md)
+expect print-config 0 '^kernel = .*hello_pvh.elf$' "$kvmini" run --kernel "$k" --mem 16M --print-config
+"$kvmini" run --kernel "$k,format=elf" --mem 24M --cpus 2 --cmdline ' a "b"	c ' \
+	--disk "$work/disk.img,ro,serial=S" --disk "$work/disk.img" --stats --ksm \
+	--hugepages --name cfgvm --trace-format json --print-config >"$work/p1.conf"
+"$kvmini" run --config <(cat "$work/p1.conf") --print-config >"$work/p2.conf"
+if [ -s "$work/p1.conf" ] && cmp -s "$work/p1.conf" "$work/p2.conf" &&
+	grep -qx 'cmdline = " a \\"b\\"\\tc "' "$work/p1.conf"; then
+	echo "PASS print-config-round-trip"
+	passed=$((passed + 1))
+else
+	echo "FAIL print-config-round-trip (--print-config of its own output differs)"
+	diff "$work/p1.conf" "$work/p2.conf" | sed 's/^/    | /' | head -10
+	failed=$((failed + 1))
+fi
+printf 'kernel = %s\nmem = 16M\ncpus = 2\n' "$k" >"$work/vm.conf"
+expect config-override 0 '^mem = 32M$' "$kvmini" run --config "$work/vm.conf" --mem 32M --print-config
+expect config-kept 0 '^cpus = 2$' "$kvmini" run --mem 32M --config "$work/vm.conf" --print-config
+printf 'kernel = %s\n# memory\nmemory = 1G\n' "$k" >"$work/bad1.conf"
+expect config-unknown-key 2 "bad1.conf:3: unknown key 'memory'" "$kvmini" run --config "$work/bad1.conf"
+printf 'kernel = %s\n\ncpus = many\n' "$k" >"$work/bad2.conf"
+expect config-bad-value 2 "bad2.conf:3: --cpus must be a number from 1 to 254, not 'many'" "$kvmini" run --config "$work/bad2.conf"
+printf 'kernel = %s\nmem 16M\n' "$k" >"$work/bad3.conf"
+expect config-missing-equals 2 "bad3.conf:2: expected 'key = value'" "$kvmini" run --config "$work/bad3.conf"
+printf 'mem\n' >"$work/bad4.conf"
+expect config-missing-value 2 "bad4.conf:1: 'mem' needs a value: mem = VALUE" "$kvmini" run --config "$work/bad4.conf"
+printf 'kernel = %s\nname = a\0b\n' "$k" >"$work/bad5.conf"
+expect config-nul 2 'bad5.conf:2: NUL byte in line' "$kvmini" run --config "$work/bad5.conf"
+{ printf 'kernel = %s\ncmdline = ' "$k"; head -c 70000 /dev/zero | tr '\0' a; } >"$work/bad6.conf"
+expect config-long-line 2 'bad6.conf:2: line longer than 65536 bytes' "$kvmini" run --config "$work/bad6.conf"
+printf 'cmdline = "a\\qb"\n' >"$work/bad7.conf"
+expect config-bad-escape 2 'bad7.conf:1: bad escape in quoted value' "$kvmini" run --config "$work/bad7.conf"
+printf 'config = %s\n' "$work/vm.conf" >"$work/bad8.conf"
+expect config-nested 2 "bad8.conf:1: 'config' works on the command line only" "$kvmini" run --config "$work/bad8.conf"
+printf 'stats = yes\n' >"$work/bad9.conf"
+expect config-flag-value 2 "bad9.conf:1: 'stats' takes no value" "$kvmini" run --config "$work/bad9.conf"
+expect config-missing-file 2 'cannot read config file .*/nope.conf: No such file' "$kvmini" run --config "$work/nope.conf"
+expect config-directory 2 'cannot read config file .*: Is a directory' "$kvmini" run --config "$work/dir"
+expect config-twice 2 'only one --config FILE' "$kvmini" run --config "$work/vm.conf" --config "$work/vm.conf"
+expect config-no-value 2 "option '--config' needs a value" "$kvmini" run --config
+# guest RAM backing: --ksm, --hugepages[=DIR]
+expect hugepages-empty 2 '--hugepages takes no value .* or =DIR' "$kvmini" run --kernel "$k" --hugepages=
+expect hugepages-ksm-hugetlbfs 2 '--ksm cannot merge hugetlbfs pages' "$kvmini" run --kernel "$k" --ksm --hugepages=/dev/hugepages
+expect hugepages-missing-dir 1 "--hugepages=$work/nope: No such file or directory" "$kvmini" run --kernel "$k" --mem 16M --hugepages="$work/nope"
+expect hugepages-not-hugetlbfs 1 'is not a hugetlbfs mount' "$kvmini" run --kernel "$k" --mem 16M --hugepages="$work/dir"
+expect ksm-value 2 "option '--ksm' takes no value" "$kvmini" run --kernel "$k" --ksm=1
+expect mem-wraps 2 '--mem 18014398509481983K is too large' "$kvmini" run --kernel "$k" --mem 18014398509481983K
+if [ -r /dev/kvm ]; then
+	printf '# a tiny guest\nkernel = %s\nmem = 16M\nksm\nhugepages\n' "$k" >"$work/boot.conf"
+	expect config-boots 0 'hello from a PVH guest' "$kvmini" run --config "$work/boot.conf"
+fi
+
 # A second kvmini cannot open an image another one holds read-write.
 if [ -r /dev/kvm ]; then
 	mkfifo "$work/hold.in"

@@ -40,7 +40,7 @@ TEST_BIN   := $(BUILD)/tests/unit-tests
 STATIC_BIN := $(BUILD)/static/kvmini
 
 .PHONY: fuzz fuzz-build fuzz-replay check-fuzz
-.PHONY: all check check-unit check-guests check-cli check-trace check-lab run bench \
+.PHONY: all check check-unit check-guests check-cli check-trace check-lab check-mem run bench \
         install clean deps format static check-sanitize
 
 all: $(KVMINI_BIN)
@@ -154,6 +154,12 @@ check-guests: kvmini
 
 check-cli: kvmini
 	@tests/cli.sh ./kvmini
+
+# --hugepages, --ksm on this host (changes ksmd and huge page settings
+# for the test, restores them)
+check-mem: kvmini
+	@$(MAKE) -s -C guest-tests
+	@tests/mem.sh ./kvmini
 
 check-trace: kvmini
 	@$(MAKE) -s -C guest-tests

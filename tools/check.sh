@@ -52,6 +52,7 @@ make -s fuzz-replay || exit 1
 part unit build/tests/unit-tests
 part cli tests/cli.sh ./kvmini
 part guests guest-tests/run.sh
+part mem tests/mem.sh ./kvmini
 part trace tests/trace.sh ./kvmini
 part gdb tests/gdb.sh ./kvmini
 part tutorial tests/doc-commands.sh docs/tutorial.md

@@ -22,8 +22,8 @@ struct mem_region {
 };
 
 struct guest_mem {
-	uint8_t *base;	/* whole host mapping */
-	uint64_t total; /* bytes of guest RAM */
+	uint8_t *base;	  /* whole host mapping */
+	uint64_t total;	  /* bytes of guest RAM */
 	uint64_t map_len; /* bytes mapped at base (hugetlbfs rounds up) */
 	int nr_regions;
 	struct mem_region regions[GUEST_MEM_MAX_REGIONS];

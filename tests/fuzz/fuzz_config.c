@@ -33,8 +33,8 @@ static void check_round_trip(const struct vm_config *cfg)
 	FUZZ_CHECK(text);
 	buf = copy_text(text, strlen(text));
 	cli_run_defaults(&parsed);
-	FUZZ_CHECK(config_parse("formatted", buf, strlen(text), &parsed,
-				why) == 0);
+	FUZZ_CHECK(config_parse("formatted", buf, strlen(text), &parsed, why) ==
+		   0);
 	FUZZ_CHECK(cli_run_finish(&parsed, why) == 0);
 	FUZZ_CHECK(config_compare(orig, &parsed, what, sizeof(what)) == 0);
 	again = config_format_string(&parsed);

@@ -529,6 +529,7 @@ void cli_run_usage(void)
 {
 	printf("Usage: kvmini run --kernel FILE [options]\n"
 	       "       kvmini run --disk IMAGE [options]\n"
+	       "       kvmini run --config FILE [options]\n"
 	       "\n"
 	       "Boot a Linux bzImage or an ELF kernel in a new VM, or boot a\n"
 	       "disk image through kvmini's BIOS (boot sector, bootloader).\n"

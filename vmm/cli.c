@@ -11,6 +11,7 @@
 
 #include "boot.h"
 #include "cli.h"
+#include "rundir.h"
 
 #define DEFAULT_CMDLINE "console=ttyS0"
 
@@ -709,5 +710,8 @@ int cli_parse_run(int argc, char **argv, struct vm_config *cfg, char *why)
 			 (int)getpid());
 		cfg->name = default_name;
 	}
+	/* the name is a file name in the run directory (rundir.h) */
+	if (vm_name_check(cfg->name, why, CLI_ERR_LEN))
+		return -1;
 	return 0;
 }

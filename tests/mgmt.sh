@@ -29,6 +29,9 @@ bad() {
 	echo "FAIL $1${2:+: $2}"
 	failed=$((failed + 1))
 }
+verdict() { # verdict NAME: passes when the last command succeeded
+	if [ $? -eq 0 ]; then ok "$1"; else bad "$1"; fi
+}
 check() { # check NAME CMD...: passes when CMD succeeds
 	local name=$1
 	shift
@@ -66,7 +69,7 @@ out_has() { grep -q -- "$2" "$work/$1.out"; }
 
 # reap NAME: waits for the background kvmini; its exit code in $rc
 reap() {
-	wait "${pids[$1]}"
+	{ wait "${pids[$1]}"; } 2>/dev/null # no "Killed" notes from bash
 	rc=$?
 	unset "pids[$1]"
 }
@@ -90,7 +93,8 @@ assert sorted(v["name"] for v in vms) == ["vm-a", "vm-b", "vm-c"], vms
 assert all(v["state"] == "running" and v["vcpus"] == 1 and
            v["mem_bytes"] == 32 << 20 and v["pid"] > 0 for v in vms), vms
 ' "$work/list.json"
-check rundir_modes [ "$(stat -c %a "$KVMINI_RUNDIR")" = 700 ] && [ "$(stat -c %a "$KVMINI_RUNDIR/vm-a.ctl")" = 600 ]
+[ "$(stat -c %a "$KVMINI_RUNDIR")" = 700 ] && [ "$(stat -c %a "$KVMINI_RUNDIR/vm-a.ctl")" = 600 ]
+verdict rundir_modes
 
 # --- stat ----------------------------------------------------------------
 e0=$(exits_of vm-a)
@@ -120,16 +124,20 @@ check pause_state is_state vm-a paused
 p1=$(exits_of vm-a)
 sleep 0.5 # time for exits that must not happen
 p2=$(exits_of vm-a)
-check paused_exits_frozen [ -n "$p1" ] && [ "$p1" = "$p2" ]
+[ -n "$p1" ] && [ "$p1" = "$p2" ]
+verdict paused_exits_frozen
 "$kvmini" pause vm-a 2>"$work/err"
-check pause_twice_refused [ $? -eq 1 ] && grep -q 'already paused' "$work/err"
+[ $? -eq 1 ] && grep -q 'already paused' "$work/err"
+verdict pause_twice_refused
 "$kvmini" shutdown vm-a 2>"$work/err"
-check shutdown_paused_refused [ $? -eq 1 ] && grep -q 'resume it first' "$work/err"
+[ $? -eq 1 ] && grep -q 'resume it first' "$work/err"
+verdict shutdown_paused_refused
 check resume "$kvmini" resume vm-a
 check resumed_exits_move until_true exits_above vm-a "${p2:-0}"
 check resume_state is_state vm-a running
 "$kvmini" resume vm-a 2>"$work/err"
-check resume_running_refused [ $? -eq 1 ] && grep -q 'not paused' "$work/err"
+[ $? -eq 1 ] && grep -q 'not paused' "$work/err"
+verdict resume_running_refused
 
 # --- garbage on the socket ----------------------------------------------
 python3 - "$KVMINI_RUNDIR/vm-a.ctl" >"$work/garbage" 2>&1 <<'PY'
@@ -188,15 +196,16 @@ check stop_exit_code [ "$rc" = 143 ]
 check stop_not_listed [ -z "$(state_of vm-b)" ]
 check stop_socket_gone [ ! -e "$KVMINI_RUNDIR/vm-b.ctl" ]
 "$kvmini" stat vm-b 2>"$work/err"
-check stat_gone_vm [ $? -eq 1 ] && grep -qx 'kvmini: no VM named vm-b is running' "$work/err"
+[ $? -eq 1 ] && [ "$(tr -d '\r' <"$work/err")" = 'kvmini: no VM named vm-b is running' ]
+verdict stat_gone_vm
 
 # --- kill -9: the socket stays behind; list removes it ---------------------
 kill -9 "${pids[vm-c]}"
 reap vm-c
 check stale_socket_left [ -S "$KVMINI_RUNDIR/vm-c.ctl" ]
 "$kvmini" list >"$work/list" 2>"$work/err"
-check list_cleans_stale [ ! -e "$KVMINI_RUNDIR/vm-c.ctl" ] && grep -q 'VM vm-c is dead' "$work/err" &&
-	! grep -q vm-c "$work/list"
+[ ! -e "$KVMINI_RUNDIR/vm-c.ctl" ] && grep -q 'VM vm-c is dead' "$work/err" && ! grep -q vm-c "$work/list"
+verdict list_cleans_stale
 # a dead VM's name can be taken again
 start vm-c
 check name_reused_after_kill until_true is_state vm-c running
@@ -207,10 +216,12 @@ check kill_cmd_socket_gone [ ! -e "$KVMINI_RUNDIR/vm-c.ctl" ]
 
 # --- names ------------------------------------------------------------------
 "$kvmini" run --kernel "$guest" --mem 32M --name vm-a </dev/null >/dev/null 2>"$work/err"
-check name_collision [ $? -eq 1 ] && grep -qx "kvmini: a VM named vm-a is already running (pid ${pids[vm-a]})" "$work/err"
+[ $? -eq 1 ] && [ "$(tr -d '\r' <"$work/err")" = "kvmini: a VM named vm-a is already running (pid ${pids[vm-a]})" ]
+verdict name_collision
 check collision_keeps_socket is_state vm-a running
 "$kvmini" run --kernel "$guest" --name 'bad/name' </dev/null >/dev/null 2>"$work/err"
-check bad_name [ $? -eq 2 ] && [ "$(wc -l <"$work/err")" -eq 1 ]
+[ $? -eq 2 ] && [ "$(wc -l <"$work/err")" -eq 1 ]
+verdict bad_name
 "$kvmini" run --kernel "$guest" --name '.hidden' </dev/null >/dev/null 2>"$work/err"
 check dot_name [ $? -eq 2 ]
 "$kvmini" pause 'x/y' 2>"$work/err"
@@ -218,7 +229,8 @@ check client_bad_name [ $? -eq 2 ]
 
 # --- top ---------------------------------------------------------------------
 "$kvmini" top --batch --interval 0.2 --iterations 2 >"$work/top" 2>&1
-check top_batch [ "$(grep -c '^kvmini top' "$work/top")" -eq 2 ] && grep -qE '^ [0-9]+ +vm-a +running' "$work/top"
+[ "$(grep -c '^kvmini top' "$work/top")" -eq 2 ] && grep -qE '^ [0-9]+ +vm-a +running' "$work/top"
+verdict top_batch
 
 # --- reboot: a new VM in the same process ----------------------------------
 check reboot "$kvmini" reboot vm-a
@@ -246,12 +258,14 @@ check shutdown_timeout_exit [ "$rc" = 0 ]
 # --- usage -------------------------------------------------------------------
 for c in list stat top pause resume shutdown reboot stop kill; do
 	"$kvmini" $c --help >"$work/help" 2>&1
-	check "help_$c" [ $? -eq 0 ] && grep -q "^Usage: kvmini $c" "$work/help"
+	[ $? -eq 0 ] && grep -q "^Usage: kvmini $c" "$work/help"
+	verdict "help_$c"
 done
 "$kvmini" pause 2>"$work/err"
 check usage_no_name [ $? -eq 2 ]
 "$kvmini" list --bogus 2>"$work/err"
-check usage_bad_option [ $? -eq 2 ] && [ "$(wc -l <"$work/err")" -eq 1 ]
+[ $? -eq 2 ] && [ "$(wc -l <"$work/err")" -eq 1 ]
+verdict usage_bad_option
 "$kvmini" list --json --timeout 3 2>"$work/err"
 check usage_option_of_other_cmd [ $? -eq 2 ]
 "$kvmini" top --interval 0 2>"$work/err"

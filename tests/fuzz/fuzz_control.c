@@ -2,8 +2,9 @@
 /*
  * vmm/control_proto.c: the control socket's request parser and replies,
  * with a fake VM behind ctx->ops.  Input: u8 flags (bit 0: actions fail,
- * bit 1: snapshots fail, bit 2: memory n/a), u8 vCPU count (mod
- * MAX_CPUS + 1), then request lines separated by '\n' (any bytes).
+ * bit 1: snapshots fail, bit 2: memory n/a, bit 3: up to MAX_CPUS vCPUs
+ * instead of up to 4: big replies, slow), u8 vCPU count, then request
+ * lines separated by '\n' (any bytes).
  * Checked: ASan/UBSan, and the reply framing every client relies on: each
  * reply is whole lines, the last is exactly "ok" or starts "error: ", no
  * data line looks like either, and it is never larger than the limit.
@@ -102,7 +103,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_CHECK(snap);
 	ctx.snap = snap;
 	flags = fuzz_u8(&in);
-	nr_vcpus = fuzz_u8(&in) % (MAX_CPUS + 1);
+	nr_vcpus = fuzz_u8(&in) % (flags & 8 ? MAX_CPUS + 1 : 5);
 	if (in.pos > size)
 		return 0;
 	req = (const char *)data + in.pos;

@@ -256,7 +256,7 @@ def control_seeds():
     save("control", "every-request", b"\0\2" + every)
     save("control", "actions-fail", b"\1\1" + every)
     save("control", "no-vm", b"\2\0" + every)
-    save("control", "mem-na-many-vcpus", b"\4\xfe" + b"stat\nstat json\n")
+    save("control", "mem-na-many-vcpus", b"\x0c\xfe" + b"stat\nstat json\n")
     save("control", "bad-usage", b"\0\1stat xml\ninfo extra\n"
          b"a b c d e f g h i j\n\n   \n\tinfo\t\n" + b"info\r\n")
     save("control", "binary", b"\0\1" + bytes(range(256)) + b"\ninfo\x00\n")

@@ -59,8 +59,11 @@ static int take_snapshot(struct control_call *c, unsigned int what)
 {
 	struct control_snapshot *s = c->ctx->snap;
 	struct control_vcpu *vcpus = s->vcpus;
+	int used = s->nr_vcpus;
 
-	memset(vcpus, 0, MAX_CPUS * sizeof(*vcpus));
+	/* what the last snapshot filled (the rest is still zero) */
+	if (used > 0 && used <= MAX_CPUS)
+		memset(vcpus, 0, (size_t)used * sizeof(*vcpus));
 	memset(s, 0, sizeof(*s));
 	s->vcpus = vcpus;
 	s->ram_resident = s->ram_anon_huge = s->ksm_merged = s->vmm_rss = -1;

@@ -39,12 +39,11 @@ static int fake_snapshot(void *opaque, struct control_snapshot *s,
 	}
 	s->nr_devs = CONTROL_MAX_DEVS;
 	for (int i = 0; i < s->nr_devs; i++)
-		s->devs[i] = (struct control_dev){ i & 1 ? "mmio" : "port",
-						   names[i % 3],
-						   (uint64_t)i << 12,
-						   8,
-						   UINT64_MAX - (uint64_t)i,
-						   (uint64_t)i };
+		s->devs[i] = (struct control_dev){
+			i & 1 ? "mmio" : "port",  names[i % 3],
+			(uint64_t)i << 12,	  8,
+			UINT64_MAX - (uint64_t)i, (uint64_t)i
+		};
 	if (!(flags & 4) && (what & CONTROL_SNAP_SMAPS)) {
 		s->ram_resident = 4 << 20;
 		s->ram_anon_huge = 2 << 20;
@@ -92,7 +91,8 @@ static void check_reply(const struct strbuf *r)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct control_snapshot *snap;
-	struct control_ctx ctx = { .name = "fuzz-vm", .pid = 42,
+	struct control_ctx ctx = { .name = "fuzz-vm",
+				   .pid = 42,
 				   .ops = &fake_ops };
 	struct fuzz_in in = { data, size, 0 };
 	struct strbuf reply;

@@ -93,7 +93,7 @@ $(TEST_BIN): $(TEST_OBJS) $(LIB_OBJS)
 # Fuzz targets (docs/fuzzing.md).  Replay: each target linked with gcc
 # against a driver that runs a corpus once (make check).  fuzz: the same
 # targets under libFuzzer with clang, ASan and UBSan.
-FUZZ_TARGETS := virtqueue virtio_blk virtio_net pci serial boot gdb config
+FUZZ_TARGETS := virtqueue virtio_blk virtio_net pci serial boot gdb config control
 FUZZ_COMMON  := tests/fuzz/fuzz_common.c
 FUZZ_REPLAY  := $(FUZZ_TARGETS:%=$(BUILD)/fuzz-replay/fuzz_%)
 FUZZ_CC      ?= clang

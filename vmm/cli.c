@@ -12,6 +12,7 @@
 #include "boot.h"
 #include "cli.h"
 #include "config_file.h"
+#include "rundir.h"
 
 #define DEFAULT_CMDLINE "console=ttyS0"
 
@@ -779,6 +780,9 @@ int cli_run_finish(struct vm_config *cfg, char *why)
 			 (int)getpid());
 		cfg->name = default_name;
 	}
+	/* the name is a file name in the run directory (rundir.h) */
+	if (vm_name_check(cfg->name, why, CLI_ERR_LEN))
+		return -1;
 	return 0;
 }
 

@@ -8,6 +8,8 @@
 #include "img.h"
 #include "cli.h"
 #include "config_file.h"
+#include "control.h"
+#include "mgmt_cmds.h"
 #include "log.h"
 #include "vm.h"
 
@@ -21,6 +23,7 @@ static int cmd_run(int argc, char **argv)
 {
 	struct vm_config cfg;
 	char why[CLI_ERR_LEN];
+	struct control *ctl;
 	int ret;
 
 	ret = cli_parse_run(argc, argv, &cfg, why);
@@ -32,19 +35,33 @@ static int cmd_run(int argc, char **argv)
 		err("%s", why);
 		return EXIT_USAGE;
 	}
+	/* before any thread: `kvmini list/stop/...` reach the VM here */
+	ctl = control_create(&cfg);
+	if (!ctl)
+		return EXIT_FAILURE_RT;
 	for (;;) {
 		struct vm *vm = vm_create(&cfg);
 		enum vm_stop_kind kind;
 
-		if (!vm)
-			return EXIT_FAILURE_RT;
+		if (!vm) {
+			ret = EXIT_FAILURE_RT;
+			break;
+		}
+		control_attach(ctl, vm);
 		ret = vm_run(vm);
 		kind = vm->stop_kind;
+		control_detach(ctl);
 		vm_destroy(vm);
+		if (kind == VM_STOP_RESET) {
+			info("VM reset (kvmini reboot); restarting");
+			continue;
+		}
 		if (kind != VM_STOP_REBOOT || cfg.reboot != REBOOT_RESTART)
-			return ret;
+			break;
 		info("guest rebooted; restarting");
 	}
+	control_destroy(ctl);
+	return ret;
 }
 
 static int cmd_version(int argc, char **argv)
@@ -59,6 +76,15 @@ static const struct command commands[] = {
 	{ "run", cmd_run, "boot a kernel in a new VM" },
 	{ "check", cmd_check, "report whether this host can run VMs" },
 	{ "img", cmd_img, "create and inspect raw disk images" },
+	{ "list", cmd_list, "list the running VMs" },
+	{ "stat", cmd_stat, "a running VM's counters and memory" },
+	{ "top", cmd_top, "live view of all running VMs" },
+	{ "pause", cmd_pause, "stop a VM's vCPUs and devices" },
+	{ "resume", cmd_resume, "continue a paused VM" },
+	{ "shutdown", cmd_shutdown, "press a VM's power button" },
+	{ "reboot", cmd_reboot, "reset a VM (same kvmini process)" },
+	{ "stop", cmd_stop, "end a VM now (disks flushed)" },
+	{ "kill", cmd_kill, "SIGKILL a VM's kvmini" },
 	{ "version", cmd_version, "print the version" },
 	{ "help", cmd_help, "this help" },
 };

@@ -10,6 +10,7 @@
 #include "gdb.h"
 #include "log.h"
 #include "observe.h"
+#include "pause.h"
 #include "vcpu.h"
 #include "vm.h"
 
@@ -224,8 +225,11 @@ static void handle_exit(struct vcpu *vcpu)
 	struct kvm_run *run = vcpu->run;
 	char what[96];
 
+	/* one writer; the control thread reads them (kvmini stat) */
 	if (run->exit_reason < VCPU_EXIT_REASONS)
-		vcpu->exits[run->exit_reason]++;
+		__atomic_store_n(&vcpu->exits[run->exit_reason],
+				 vcpu->exits[run->exit_reason] + 1,
+				 __ATOMIC_RELAXED);
 	switch (run->exit_reason) {
 	case KVM_EXIT_IO: handle_pio(vcpu); break;
 	case KVM_EXIT_MMIO: handle_mmio(vcpu); break;
@@ -316,10 +320,16 @@ static void *vcpu_thread(void *arg)
 	sigemptyset(&set);
 	sigaddset(&set, SIG_VCPU_KICK);
 	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+	if (!pthread_getcpuclockid(pthread_self(), &vcpu->cpu_clock))
+		__atomic_store_n(&vcpu->cpu_clock_ok, 1, __ATOMIC_RELEASE);
 
 	while (!vm_stopping(vcpu->vm)) {
 		if (__builtin_expect(gdb != NULL, 0) && gdb_vcpu_park(vcpu))
 			continue; /* held by the debugger; maybe stopping now */
+		if (__builtin_expect(vm_pause_requested(vcpu->vm), 0)) {
+			vcpu_pause_park(vcpu);
+			continue; /* resumed, or stopping now */
+		}
 		if (__builtin_expect(vcpu->finish_insn, 0) &&
 		    finish_stepped_insn(vcpu))
 			continue;

@@ -7,6 +7,7 @@
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <time.h>
 
 struct vm;
 
@@ -19,7 +20,10 @@ struct vcpu {
 	struct kvm_run *run;
 	pthread_t thread;
 	int started;
-	uint64_t exits[VCPU_EXIT_REASONS]; /* counts by exit reason */
+	uint64_t exits[VCPU_EXIT_REASONS]; /* counts by exit reason: always
+					    * on, one relaxed store per exit */
+	clockid_t cpu_clock; /* the thread's CPU-time clock, once cpu_clock_ok */
+	int cpu_clock_ok;
 	/* device that took the last port/MMIO exit; NULL: nobody claimed it */
 	const char *exit_dev;
 	/* --trace/--stats/--single-step state (observe.h); NULL when off */

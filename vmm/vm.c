@@ -141,7 +141,8 @@ static int setup_devices(struct vm *vm)
 	vm->com1 = serial_create(vm, SERIAL_COM1_PORT, SERIAL_COM1_IRQ,
 				 console_out_fd(vm->console), console_rx_space,
 				 vm->console);
-	if (!vm->com1 || !acpi_pm_create(vm) || i8042_create(vm) ||
+	vm->acpi_pm = vm->com1 ? acpi_pm_create(vm) : NULL;
+	if (!vm->com1 || !vm->acpi_pm || i8042_create(vm) ||
 	    rtc_cmos_create(vm) || post_port_create(vm) ||
 	    test_exit_create(vm) || pci_bus_create(vm)) {
 		err("cannot create the platform devices");
@@ -329,6 +330,7 @@ int vm_run(struct vm *vm)
 	sigdelset(&set, SIG_VCPU_KICK);
 	sig_src.fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
 	if (sig_src.fd < 0 || event_loop_add(&vm->loop, &sig_src, EPOLLIN) ||
+	    event_loop_keep_when_paused(&vm->loop, &sig_src) ||
 	    console_attach(vm->console, vm, vm->com1) ||
 	    event_loop_start(&vm->loop)) {
 		err("cannot start the device loop: %s", strerror(errno));

@@ -24,6 +24,7 @@ struct pci_bus;
 struct gdb_stub;
 struct virtio_blk;
 struct bios_dev;
+struct acpi_pm;
 
 enum vm_stop_kind {
 	VM_STOP_NONE,
@@ -33,6 +34,7 @@ enum vm_stop_kind {
 	VM_STOP_TEST_EXIT, /* guest wrote its result to the test-exit port */
 	VM_STOP_USER,	  /* Ctrl-A x, signal */
 	VM_STOP_ERROR,	  /* kvmini itself failed */
+	VM_STOP_RESET,	  /* `kvmini reboot`: restart whatever --reboot says */
 };
 
 struct vm {
@@ -57,6 +59,7 @@ struct vm {
 	struct virtio_blk *blk[MAX_DISKS]; /* --disk order: BIOS 0x80.. */
 	int nr_blk;
 	struct bios_dev *bios; /* --boot disk: the firmware's ports */
+	struct acpi_pm *acpi_pm; /* the power button (`kvmini shutdown`) */
 	/* owned device state, freed on destroy: every disk and NIC, plus
 	 * the fixed devices */
 	void *devices[MAX_DISKS + MAX_NICS + 16];
@@ -72,6 +75,9 @@ struct vm {
 	pthread_cond_t stop_cond;
 	enum vm_stop_kind stop_kind;
 	int exit_code;
+	/* `kvmini pause` (pause.h), under stop_lock */
+	int pause_req;
+	int nr_paused;
 };
 
 /* Builds a VM ready to run; on failure prints why and returns NULL. */

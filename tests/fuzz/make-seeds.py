@@ -268,6 +268,19 @@ def config_seeds():
          b"kernel = /k\nmemory = 1G\n")
     save("config", "bad-quote", b"kernel = /k\ncmdline = \"a\\qb")
     save("config", "nul", b"kernel = /k\nname = a\x00b\n")
+# ---- control: u8 flags, u8 vCPUs, request lines (fuzz_control.c) ------
+def control_seeds():
+    every = b"help\ninfo\nstat\nstat json\npause\nresume\nshutdown\n" \
+            b"reboot\nstop\nwait\nquit\n"
+    save("control", "every-request", b"\0\2" + every)
+    save("control", "actions-fail", b"\1\1" + every)
+    save("control", "no-vm", b"\2\0" + every)
+    save("control", "mem-na-many-vcpus", b"\x0c\xfe" + b"stat\nstat json\n")
+    save("control", "bad-usage", b"\0\1stat xml\ninfo extra\n"
+         b"a b c d e f g h i j\n\n   \n\tinfo\t\n" + b"info\r\n")
+    save("control", "binary", b"\0\1" + bytes(range(256)) + b"\ninfo\x00\n")
+    save("control", "overlong", b"\0\1" + b"x" * 5000 + b"\nhelp\n")
+    save("control", "unknown-long-name", b"\0\1" + b"y" * 300 + b" z\n")
 
 
 vq_seeds()
@@ -278,3 +291,4 @@ serial_seeds()
 boot_seeds()
 gdb_seeds()
 config_seeds()
+control_seeds()

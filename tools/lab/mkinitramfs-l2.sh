@@ -14,6 +14,9 @@
 # /init that mounts /proc, /sys, /dev (devtmpfs), /dev/pts, /tmp, /run, then
 #   - insmods the modules listed in /lib/modules/load.list (if any; see below),
 #     then those in /lib/modules/$(uname -r)/load.list (if there is one),
+#   - starts a watcher in the background that, when the ACPI power button
+#     is pressed (`kvmini shutdown`), prints KVMINI-L2-POWER-BUTTON, syncs
+#     and does `poweroff -f`,
 #   - runs SCRIPT (copied to /etc/extra-init) with sh, if given,
 #   - prints the line KVMINI-L2-READY on the console,
 #   - runs an interactive shell on the console (setsid cttyhack sh: job
@@ -39,10 +42,11 @@ usage() {
 
 # What L2 loads at boot, in this order (dependencies come first anyway):
 # virtio-blk over PCI, and ext4 (which also mounts ext2) with the crc32c
-# its metadata checksums need (a soft dependency modules.dep does not list).
+# its metadata checksums need (a soft dependency modules.dep does not list);
+# the ACPI power button and evdev, for /init's power-button watcher.
 # Names a kernel has built in are skipped; in Debian 6.1 the cloud kernel
 # has ext4 and crc32c built in, the generic one has them as modules.
-L2_MODULES=(crc32c_generic virtio_pci virtio_blk virtio_net ext4)
+L2_MODULES=(crc32c_generic virtio_pci virtio_blk virtio_net ext4 button evdev)
 
 # Host binaries from e2fsprogs (dynamically linked; ldd finds the rest).
 E2FS_BINS=(/sbin/mke2fs /sbin/e2fsck)
@@ -163,6 +167,30 @@ load_list() {
 load_list /lib/modules
 # the modules built for this kernel flavour (none for other kernels)
 load_list "/lib/modules/$(uname -r)"
+# power_button_watch: the ACPI power button (`kvmini shutdown`) powers off.
+# Reads the button's evdev node one struct input_event (24 bytes on
+# x86-64: timeval, u16 type, u16 code, s32 value) at a time until
+# EV_KEY (1) KEY_POWER (116).
+power_button_watch() {
+	dev=$(awk '/^N: Name="Power Button"/ { f = 1 }
+		f && /^H:/ { for (i = 1; i <= NF; i++) if ($i ~ /event[0-9]+$/) {
+			sub(/.*=/, "", $i); print $i; exit } }' /proc/bus/input/devices)
+	if [ -z "$dev" ] || [ ! -e "/dev/input/$dev" ]; then
+		echo "init: no ACPI power button input device"
+		return
+	fi
+	while :; do
+		# shellcheck disable=SC2046 # two numbers
+		set -- $(dd if="/dev/input/$dev" bs=24 count=1 2>/dev/null |
+			od -An -tu2 -j16 -N4)
+		[ "${1:-}" = 1 ] && [ "${2:-}" = 116 ] && break
+		[ -n "${1:-}" ] || return # the device went away
+	done
+	echo "KVMINI-L2-POWER-BUTTON: powering off"
+	sync
+	poweroff -f
+}
+power_button_watch </dev/null &
 if [ -f /etc/extra-init ]; then
 	sh /etc/extra-init || echo "init: /etc/extra-init exited with $?"
 fi

@@ -40,7 +40,7 @@ TEST_BIN   := $(BUILD)/tests/unit-tests
 STATIC_BIN := $(BUILD)/static/kvmini
 
 .PHONY: fuzz fuzz-build fuzz-replay check-fuzz
-.PHONY: all check check-unit check-guests check-cli check-trace check-lab check-mem run bench \
+.PHONY: all check check-unit check-guests check-cli check-trace check-lab check-mem check-mgmt run bench \
         install clean deps format static check-sanitize
 
 all: $(KVMINI_BIN)
@@ -161,6 +161,10 @@ check-mem: kvmini
 	@$(MAKE) -s -C guest-tests
 	@tests/mem.sh ./kvmini
 
+check-mgmt: kvmini
+	@$(MAKE) -s -C guest-tests
+	@tests/mgmt.sh ./kvmini
+
 check-trace: kvmini
 	@$(MAKE) -s -C guest-tests
 	@tests/trace.sh ./kvmini
@@ -175,6 +179,7 @@ check-sanitize: deps
 	tests/gdb.sh $(BUILD)/sanitize/kvmini
 	KVMINI=$(BUILD)/sanitize/kvmini guest-tests/run.sh
 	tests/trace.sh $(BUILD)/sanitize/kvmini
+	tests/mgmt.sh $(BUILD)/sanitize/kvmini
 
 check-lab: static
 	@tools/lab/check.sh

@@ -118,6 +118,18 @@ assert m["vmm_overhead_bytes"] == m["vmm_rss_bytes"] - m["resident_bytes"], m
 "$kvmini" stat vm-a >"$work/stat.txt"
 check stat_text_sections grep -q '^memory' "$work/stat.txt"
 
+# --- dumpconfig: the running VM's definition, read back by run --config ---
+"$kvmini" dumpconfig vm-a >"$work/vm-a.conf" 2>"$work/err"
+verdict dumpconfig
+grep -qx 'name = vm-a' "$work/vm-a.conf" && grep -q "^kernel = .*mgmt_idle.elf" "$work/vm-a.conf"
+verdict dumpconfig_content
+"$kvmini" run --config "$work/vm-a.conf" --print-config >"$work/vm-a.again" 2>&1
+cmp -s "$work/vm-a.conf" "$work/vm-a.again"
+verdict dumpconfig_round_trip
+"$kvmini" run --kernel "$guest" --mem 32M --name vm-a --print-config >"$work/vm-a.cli" 2>&1
+cmp -s "$work/vm-a.conf" "$work/vm-a.cli"
+verdict dumpconfig_equals_command_line
+
 # --- pause / resume ------------------------------------------------------
 check pause "$kvmini" pause vm-a
 check pause_state is_state vm-a paused
@@ -256,7 +268,7 @@ reap vm-d
 check shutdown_timeout_exit [ "$rc" = 0 ]
 
 # --- usage -------------------------------------------------------------------
-for c in list stat top pause resume shutdown reboot stop kill; do
+for c in list stat top pause resume shutdown reboot stop kill dumpconfig; do
 	"$kvmini" $c --help >"$work/help" 2>&1
 	[ $? -eq 0 ] && grep -q "^Usage: kvmini $c" "$work/help"
 	verdict "help_$c"

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "config_file.h"
 #include "control.h"
 
 struct control_request {
@@ -336,6 +337,25 @@ static int req_stop(struct control_call *c)
 	return act(c, CONTROL_STOP);
 }
 
+/* The VM's definition, in the --config format: run --config takes it back. */
+static int req_dumpconfig(struct control_call *c)
+{
+	char *text;
+
+	if (!c->ctx->cfg) {
+		snprintf(c->why, sizeof(c->why), "no definition to dump");
+		return -1;
+	}
+	text = config_format_string(c->ctx->cfg);
+	if (!text) {
+		snprintf(c->why, sizeof(c->why), "out of memory");
+		return -1;
+	}
+	strbuf_add(c->out, text, strlen(text));
+	free(text);
+	return 0;
+}
+
 static int req_wait(struct control_call *c)
 {
 	c->after = CONTROL_WAIT;
@@ -359,6 +379,8 @@ static const struct control_request requests[] = {
 	{ "shutdown", 0, 0, req_shutdown, "shutdown: press the power button" },
 	{ "reboot", 0, 0, req_reboot, "reboot: reset the VM in this process" },
 	{ "stop", 0, 0, req_stop, "stop: end the VM now (disks flushed)" },
+	{ "dumpconfig", 0, 0, req_dumpconfig,
+	  "dumpconfig: the definition, as a --config file" },
 	{ "wait", 0, 0, req_wait,
 	  "wait: 'ok', then nothing until kvmini exits (EOF)" },
 	{ "quit", 0, 0, req_quit, "quit: close this connection" },

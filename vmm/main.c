@@ -85,6 +85,7 @@ static const struct command commands[] = {
 	{ "reboot", cmd_reboot, "reset a VM (same kvmini process)" },
 	{ "stop", cmd_stop, "end a VM now (disks flushed)" },
 	{ "kill", cmd_kill, "SIGKILL a VM's kvmini" },
+	{ "dumpconfig", cmd_dumpconfig, "print a running VM's definition" },
 	{ "version", cmd_version, "print the version" },
 	{ "help", cmd_help, "this help" },
 };

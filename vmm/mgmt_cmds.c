@@ -593,6 +593,24 @@ int cmd_stat(int argc, char **argv)
 	return simple_request(o.name, o.json ? "stat json" : "stat", 1);
 }
 
+/* ---- dumpconfig ---------------------------------------------------------- */
+
+static const struct cmd_spec dumpconfig_spec = {
+	"dumpconfig",
+	"Usage: kvmini dumpconfig NAME\n"
+	"Prints the running VM's definition in the --config format\n"
+	"(docs/config-file.md): 'kvmini run --config FILE' makes the same VM.\n",
+	"help", 1
+};
+
+int cmd_dumpconfig(int argc, char **argv)
+{
+	struct cmd_opts o;
+
+	PARSE_OR_RETURN(&dumpconfig_spec, argc, argv, &o);
+	return simple_request(o.name, "dumpconfig", 1);
+}
+
 /* ---- top -------------------------------------------------------------------
  */
 

@@ -13,5 +13,6 @@ int cmd_shutdown(int argc, char **argv);
 int cmd_reboot(int argc, char **argv);
 int cmd_stop(int argc, char **argv);
 int cmd_kill(int argc, char **argv);
+int cmd_dumpconfig(int argc, char **argv);
 
 #endif

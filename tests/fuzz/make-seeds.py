@@ -271,6 +271,7 @@ def config_seeds():
 # ---- control: u8 flags, u8 vCPUs, request lines (fuzz_control.c) ------
 def control_seeds():
     every = b"help\ninfo\nstat\nstat json\npause\nresume\nshutdown\n" \
+            b"dumpconfig\n" \
             b"reboot\nstop\nwait\nquit\n"
     save("control", "every-request", b"\0\2" + every)
     save("control", "actions-fail", b"\1\1" + every)

@@ -19,9 +19,12 @@
  *       truncated the image); a block near the start still reads.
  *   mode=uartflood | mode=exitflood
  *       console output / port-I/O exits as fast as it can, forever.
- *   mode=vqflood
+ *   mode=vqflood [bad=1]
  *       resubmits one 1 MiB read endlessly, kicking after every batch,
  *       and echoes console input lines ("ECHO: line"); "quit" ends it.
+ *       bad=1: the chain is hostile instead (a descriptor loop, or a
+ *       buffer far past RAM, in turns); each time the device sets
+ *       DEVICE_NEEDS_RESET the guest resets it and starts over.
  *
  * Every 512-byte sector a generation writes is self-describing: magic
  * "KVSAFE01", block, sector in block, seed, ~seed, then words
@@ -48,8 +51,8 @@
 
 static struct {
 	char mode[16];
-	uint32_t seed, nblk, k;
-} p = { "", 1, 64, 4 };
+	uint32_t seed, nblk, k, bad;
+} p = { "", 1, 64, 4, 0 };
 
 static struct blk blk;
 
@@ -78,6 +81,8 @@ static int parse_cmdline(const char *c)
 			p.nblk = v;
 		else if (arg_eq(a.word, a.klen, "k"))
 			p.k = v ? v : 1;
+		else if (arg_eq(a.word, a.klen, "bad"))
+			p.bad = v;
 		else
 			continue;
 		if (!ok) {
@@ -352,15 +357,14 @@ static int poll_console(char *line, uint32_t *len)
 	return 0;
 }
 
-static void vq_flood(void)
+#define FEATURES \
+	(VIRTIO_BLK_F_FLUSH | VIRTIO_BLK_F_DISCARD | VIRTIO_BLK_F_SIZE_MAX)
+
+/* header, FLOOD_SEGS data buffers, status: a valid 1 MiB read */
+static uint16_t good_chain(uint8_t *data)
 {
-	struct virtq *vq = &blk.vq;
-	uint8_t *data = dma_alloc(FLOOD_BYTES, 4096);
 	struct vq_buf bufs[FLOOD_SEGS + 2];
-	uint32_t id, len, seg = FLOOD_BYTES / FLOOD_SEGS, line_len = 0;
-	uint64_t completed = 0;
-	uint16_t head, in_flight = 0;
-	char line[64];
+	uint32_t seg = FLOOD_BYTES / FLOOD_SEGS;
 	int n = 0;
 
 	if (blk.size_max && seg > blk.size_max)
@@ -372,8 +376,35 @@ static void vq_flood(void)
 					     VIRTQ_DESC_F_WRITE };
 	bufs[n++] =
 		(struct vq_buf){ (uintptr_t)blk.status, 1, VIRTQ_DESC_F_WRITE };
-	head = virtq_add_chain(vq, bufs, n);
-	puts("FLOOD virtqueue\n");
+	return virtq_add_chain(&blk.vq, bufs, n);
+}
+
+/* descriptors 0..2; kind 0: the status links back to the header (a
+ * loop), kind 1: the data buffer is 2 GiB long (past RAM) */
+static uint16_t bad_chain(uint8_t *data, uint32_t kind)
+{
+	struct virtq *vq = &blk.vq;
+	uint16_t nf = VIRTQ_DESC_F_NEXT, wr = VIRTQ_DESC_F_WRITE;
+
+	blk_set_hdr(&blk, VIRTIO_BLK_T_IN, 0);
+	virtq_set_desc(vq, 0, (uintptr_t)blk.hdr, sizeof(*blk.hdr), nf, 1);
+	virtq_set_desc(vq, 1, (uintptr_t)data, kind ? 0x80000000u : 4096,
+		       nf | wr, 2);
+	virtq_set_desc(vq, 2, (uintptr_t)blk.status, 1, kind ? wr : nf | wr, 0);
+	return 0;
+}
+
+static void vq_flood(void)
+{
+	struct virtq *vq = &blk.vq;
+	uint8_t *data = dma_alloc(FLOOD_BYTES, 4096);
+	uint32_t id, len, line_len = 0, resets = 0;
+	uint64_t completed = 0;
+	uint16_t head, in_flight = 0;
+	char line[64];
+
+	head = p.bad ? bad_chain(data, 0) : good_chain(data);
+	printf("FLOOD virtqueue%s\n", p.bad ? " with hostile chains" : "");
 	for (;;) {
 		/* the same chain, as often as the ring holds it */
 		while (in_flight < vq->size) {
@@ -387,15 +418,33 @@ static void vq_flood(void)
 		}
 		if (vpci_get_status(&blk.vp) &
 		    VIRTIO_STATUS_DEVICE_NEEDS_RESET) {
-			test_fail("vqflood", "the device needs a reset");
-			return;
+			if (!p.bad) {
+				test_fail("vqflood",
+					  "the device needs a reset");
+				return;
+			}
+			/* expected: reset, and the next hostile chain */
+			if (blk_start(&blk, FEATURES)) {
+				test_fail("vqflood",
+					  "no restart after a reset");
+				return;
+			}
+			resets++;
+			in_flight = 0;
+			head = bad_chain(data, resets & 1);
 		}
 		if (poll_console(line, &line_len))
 			break;
 	}
-	printf("FLOOD %llu requests completed\n",
-	       (unsigned long long)completed);
-	test_check(completed > 0, "vqflood", "no request completed");
+	printf("FLOOD %llu requests completed, %u resets\n",
+	       (unsigned long long)completed, resets);
+	if (p.bad)
+		test_check(resets > 0 && !completed, "vqflood_hostile",
+			   "%u resets, %llu completed (wanted resets, none "
+			   "completed)",
+			   resets, (unsigned long long)completed);
+	else
+		test_check(completed > 0, "vqflood", "no request completed");
 }
 
 int main(const struct hvm_start_info *si)
@@ -411,8 +460,7 @@ int main(const struct hvm_start_info *si)
 		uart_flood();
 	if (mode_is("exitflood"))
 		exit_flood();
-	if (start(VIRTIO_BLK_F_FLUSH | VIRTIO_BLK_F_DISCARD |
-		  VIRTIO_BLK_F_SIZE_MAX))
+	if (start(FEATURES))
 		test_finish();
 	if (mode_is("kill"))
 		mode_kill(buf);

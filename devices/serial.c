@@ -7,6 +7,7 @@
  * Transmission is instantaneous: THR writes go straight to the output.
  */
 #include <errno.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -162,15 +163,35 @@ static uint8_t rx_pop(struct serial *s)
 	return c;
 }
 
-static void transmit(struct serial *s, uint8_t c)
+/*
+ * Called without s->lock: a console nobody reads (a full pipe) blocks only
+ * this vCPU, never the device loop that takes s->lock for input.  The wait
+ * is in short polls so that a stopping VM drops the byte instead of
+ * hanging in write() (a kick that lands just before write() would be lost).
+ */
+static void output_byte(struct serial *s, uint8_t c)
 {
+	struct pollfd pfd = { .fd = s->out_fd, .events = POLLOUT };
+
+	for (;;) {
+		if (s->vm && vm_stopping(s->vm))
+			return;
+		if (poll(&pfd, 1, 100) == 0)
+			continue;
+		if (write(s->out_fd, &c, 1) >= 0 || errno != EINTR)
+			return;
+	}
+}
+
+/* Returns 1 when @c is to go to the output (after the lock is dropped). */
+static int transmit(struct serial *s, uint8_t c)
+{
+	s->thr_ipending = 1; /* sent at once: THR is empty again */
 	if (s->mcr & MCR_LOOP) {
 		rx_push(s, c);
-	} else if (s->out_fd >= 0) {
-		while (write(s->out_fd, &c, 1) < 0 && errno == EINTR)
-			;
+		return 0;
 	}
-	s->thr_ipending = 1; /* sent at once: THR is empty again */
+	return s->out_fd >= 0;
 }
 
 uint8_t serial_reg_read(struct serial *s, unsigned int reg)
@@ -236,7 +257,7 @@ static int write_fcr(struct serial *s, uint8_t val)
 
 void serial_reg_write(struct serial *s, unsigned int reg, uint8_t val)
 {
-	int wake = 0;
+	int wake = 0, out = 0;
 
 	pthread_mutex_lock(&s->lock);
 	switch (reg) {
@@ -244,7 +265,7 @@ void serial_reg_write(struct serial *s, unsigned int reg, uint8_t val)
 		if (s->lcr & LCR_DLAB)
 			s->divisor = (s->divisor & 0xff00) | val;
 		else
-			transmit(s, val);
+			out = transmit(s, val);
 		break;
 	case UART_IER_DLM:
 		if (s->lcr & LCR_DLAB) {
@@ -267,6 +288,8 @@ void serial_reg_write(struct serial *s, unsigned int reg, uint8_t val)
 	}
 	update_irq(s);
 	pthread_mutex_unlock(&s->lock);
+	if (out)
+		output_byte(s, val);
 	if (wake && s->rx_space)
 		s->rx_space(s->rx_space_opaque);
 }

@@ -32,6 +32,10 @@
 #define MAX_DISCARD_SECTORS (1U << 22)
 #define DIRECT_ALIGN	    4096
 #define BURST		    64 /* requests per wake-up; then other devices get a turn */
+/* bytes per wake-up: a few huge requests must not hold the device loop */
+#define BURST_BYTES	    (64ULL << 20)
+/* one request moves at most what seg_max * size_max allows */
+#define MAX_REQ_BYTES	    ((uint64_t)SEG_MAX * SIZE_MAX_SEG)
 
 struct virtio_blk {
 	struct virtio_dev *vd; /* in whichever transport carries it */
@@ -41,7 +45,8 @@ struct virtio_blk {
 	int fd;
 	int read_only;
 	int direct;
-	uint64_t capacity; /* bytes, a multiple of SECTOR_SIZE */
+	uint64_t capacity;  /* bytes, a multiple of SECTOR_SIZE */
+	uint64_t io_errors; /* host I/O failures, for rate-limited warnings */
 	char serial[DISK_SERIAL_MAX];
 	struct iovec iov[VIRTQ_MAX_SEGS];
 };
@@ -94,7 +99,26 @@ static int iov_aligned(const struct iovec *iov, int n)
 	return 1;
 }
 
-/* Full transfer or failure: short reads/writes are retried. */
+/*
+ * A host I/O failure becomes the guest's IOERR; the operator hears about
+ * it too (ENOSPC, EIO), rate-limited because a guest can retry forever.
+ */
+static void host_io_failed(struct virtio_blk *b, const char *what, int e)
+{
+	b->io_errors++;
+	if (b->io_errors <= 3 || b->io_errors % 10000 == 0)
+		warn("virtio-blk: %s failed: %s; the guest gets an I/O error "
+		     "(host error %llu)",
+		     what, e ? strerror(e) : "end of file",
+		     (unsigned long long)b->io_errors);
+}
+
+/*
+ * Full transfer or failure: short reads/writes are retried, so a request
+ * is acknowledged only once all of it reached the file.  A read or write
+ * that moves nothing (end of file: the image shrank under us) fails.
+ * errno is 0 for that case.
+ */
 static int rw_full(struct virtio_blk *b, int write, struct iovec *iov, int n,
 		   uint64_t off)
 {
@@ -104,8 +128,11 @@ static int rw_full(struct virtio_blk *b, int write, struct iovec *iov, int n,
 
 		if (r < 0 && errno == EINTR)
 			continue;
-		if (r <= 0)
+		if (r <= 0) {
+			if (r == 0)
+				errno = 0;
 			return -1;
+		}
 		off += r;
 		while (n > 0 && (size_t)r >= iov->iov_len) {
 			r -= iov->iov_len;
@@ -131,8 +158,10 @@ static int do_rw(struct virtio_blk *b, int write, struct iovec *iov, int n,
 	if (!b->direct || iov_aligned(iov, n))
 		return rw_full(b, write, iov, n, off);
 	if (posix_memalign((void **)&bounce, DIRECT_ALIGN,
-			   (len + DIRECT_ALIGN - 1) & ~(DIRECT_ALIGN - 1ULL)))
+			   (len + DIRECT_ALIGN - 1) & ~(DIRECT_ALIGN - 1ULL))) {
+		errno = ENOMEM;
 		return -1;
+	}
 	one = (struct iovec){ bounce, len };
 	if (write) {
 		p = bounce;
@@ -157,11 +186,14 @@ static uint8_t do_read_write(struct virtio_blk *b, struct virtq_req *req,
 
 	if (!is_in && b->read_only)
 		return VIRTIO_BLK_S_IOERR;
-	if (r->data_len % SECTOR_SIZE || !in_range(b, r->sector, r->data_len))
+	if (r->data_len % SECTOR_SIZE || r->data_len > MAX_REQ_BYTES ||
+	    !in_range(b, r->sector, r->data_len))
 		return VIRTIO_BLK_S_IOERR;
 	n = data_iov(b, req, is_in, r->data_len);
-	if (do_rw(b, !is_in, b->iov, n, r->data_len, r->sector * SECTOR_SIZE))
+	if (do_rw(b, !is_in, b->iov, n, r->data_len, r->sector * SECTOR_SIZE)) {
+		host_io_failed(b, is_in ? "read" : "write", errno);
 		return VIRTIO_BLK_S_IOERR;
+	}
 	if (is_in)
 		*written = r->data_len;
 	return VIRTIO_BLK_S_OK;
@@ -188,8 +220,11 @@ static int write_zeroes_slow(struct virtio_blk *b, uint64_t off, uint64_t len)
 
 		if (w < 0 && errno == EINTR)
 			continue;
-		if (w <= 0)
+		if (w <= 0) {
+			if (w == 0)
+				errno = 0;
 			return -1;
+		}
 		off += w;
 		len -= w;
 	}
@@ -226,10 +261,12 @@ static uint8_t do_discard_zeroes(struct virtio_blk *b, struct virtq_req *req,
 		      seg.sector * SECTOR_SIZE,
 		      seg.num_sectors * SECTOR_SIZE) == 0)
 		return VIRTIO_BLK_S_OK;
-	return write_zeroes_slow(b, seg.sector * SECTOR_SIZE,
-				 seg.num_sectors * SECTOR_SIZE)
-		       ? VIRTIO_BLK_S_IOERR
-		       : VIRTIO_BLK_S_OK;
+	if (write_zeroes_slow(b, seg.sector * SECTOR_SIZE,
+			      seg.num_sectors * SECTOR_SIZE)) {
+		host_io_failed(b, "write zeroes", errno);
+		return VIRTIO_BLK_S_IOERR;
+	}
+	return VIRTIO_BLK_S_OK;
 }
 
 /*
@@ -269,9 +306,12 @@ static uint32_t handle_request(struct virtio_blk *b, struct virtq_req *req)
 		status = do_read_write(b, req, &r, &written);
 		break;
 	case VIRTIO_BLK_T_FLUSH:
-		status = b->read_only || fdatasync(b->fd) == 0
-				 ? VIRTIO_BLK_S_OK
-				 : VIRTIO_BLK_S_IOERR;
+		/* acknowledged only after fdatasync() returned: durable */
+		status = VIRTIO_BLK_S_OK;
+		if (!b->read_only && fdatasync(b->fd)) {
+			host_io_failed(b, "flush", errno);
+			status = VIRTIO_BLK_S_IOERR;
+		}
 		break;
 	case VIRTIO_BLK_T_GET_ID:
 		if (!directions_ok(req, r.type)) {
@@ -299,18 +339,23 @@ static void blk_queue_notify(struct virtio_dev *vd, unsigned int q)
 	struct virtio_blk *b = vd->priv;
 	struct virtq *vq = &vd->vq[q];
 	struct virtq_req *req = vd->req;
+	uint64_t bytes = 0;
 	int r = 0, done = 0;
 
-	while (done < BURST && (r = virtq_pop(vq, &vd->vm->mem, req)) == 1) {
+	while (done < BURST && bytes < BURST_BYTES &&
+	       (r = virtq_pop(vq, &vd->vm->mem, req)) == 1) {
 		if (req->out_len < sizeof(struct virtio_blk_outhdr) ||
 		    req->in_len < 1) {
 			r = -1; /* no header or no status byte: unusable */
 			break;
 		}
+		/* the status byte goes out after the I/O returned: no early ack
+		 */
 		virtq_push(vq, req->head, handle_request(b, req));
+		bytes += req->out_len + req->in_len;
 		done++;
 	}
-	if (done == BURST)
+	if (done == BURST || bytes >= BURST_BYTES)
 		virtio_kick(vd, q); /* more later: others first */
 	else if (r < 0)
 		virtio_needs_reset(vd, "malformed request chain");

@@ -58,6 +58,7 @@ part gdb tests/gdb.sh ./kvmini
 part tutorial tests/doc-commands.sh docs/tutorial.md
 part net tests/net.sh ./kvmini
 part mgmt tests/mgmt.sh ./kvmini
+part safety tests/safety.sh ./kvmini
 part fuzz tests/fuzz/replay.sh build/fuzz-replay
 if [ "${KVMINI_SKIP_LAB:-0}" = 1 ]; then
 	echo "=== lab: skipped (KVMINI_SKIP_LAB=1)"

@@ -3,14 +3,15 @@
 #   tools/deps.sh build    compiler, kernel headers, libcheck, gdb (make,
 #                          make check; tests/gdb.sh drives gdb), SYSLINUX,
 #                          mtools and dosfstools (the BIOS's bootloader
-#                          test builds a FAT disk image with them)
+#                          test builds a FAT disk image with them),
+#                          python3 (tests/safety.sh checks disk images)
 #   tools/deps.sh fuzz     clang with libFuzzer and the sanitizer runtimes
 #                          (make fuzz only; make check replays with gcc)
 # The lab installs its own (tools/lab/fetch.sh: qemu-system-x86, cpio, ...).
 set -euo pipefail
 
 build_pkgs=(gcc make libc6-dev linux-libc-dev binutils check pkg-config gdb
-	syslinux syslinux-common mtools dosfstools)
+	syslinux syslinux-common mtools dosfstools python3)
 fuzz_pkgs=(clang libclang-rt-14-dev llvm)
 
 missing() {

@@ -71,6 +71,8 @@ struct serial {
 	struct vm *vm;
 	unsigned int irq;
 	int out_fd;
+	void (*out)(void *, uint8_t); /* instead of out_fd when set */
+	void *out_opaque;
 	void (*rx_space)(void *);
 	void *rx_space_opaque;
 	int rx_refused; /* serial_receive() turned bytes away */
@@ -166,6 +168,8 @@ static void transmit(struct serial *s, uint8_t c)
 {
 	if (s->mcr & MCR_LOOP) {
 		rx_push(s, c);
+	} else if (s->out) {
+		s->out(s->out_opaque, c);
 	} else if (s->out_fd >= 0) {
 		while (write(s->out_fd, &c, 1) < 0 && errno == EINTR)
 			;
@@ -335,6 +339,15 @@ struct serial *serial_create(struct vm *vm, uint16_t port, unsigned int irq,
 		return NULL;
 	}
 	return s;
+}
+
+void serial_set_output(struct serial *s, void (*out)(void *, uint8_t),
+		       void *opaque)
+{
+	pthread_mutex_lock(&s->lock);
+	s->out = out;
+	s->out_opaque = opaque;
+	pthread_mutex_unlock(&s->lock);
 }
 
 void serial_free(struct serial *s)

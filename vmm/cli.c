@@ -11,6 +11,7 @@
 
 #include "boot.h"
 #include "cli.h"
+#include "rundir.h"
 
 #define DEFAULT_CMDLINE "console=ttyS0"
 
@@ -69,12 +70,16 @@ static int parse_console(const char *s, struct vm_config *cfg, char *why)
 	} else if (strncmp(s, "file:", 5) == 0 && s[5]) {
 		cfg->console = CONSOLE_FILE;
 		cfg->console_path = s + 5;
+	} else if (strcmp(s, "socket") == 0) {
+		cfg->console = CONSOLE_SOCKET;
 	} else {
 		snprintf(why, CLI_ERR_LEN,
-			 "--console must be stdio, none or file:PATH, not '%s'",
+			 "--console must be stdio, none, file:PATH or socket, "
+			 "not '%s'",
 			 s);
 		return -1;
 	}
+	cfg->console_given = 1;
 	return 0;
 }
 
@@ -505,6 +510,26 @@ static int check_boot_source(struct vm_config *cfg, char *why)
 	return 0;
 }
 
+/* A detached VM has no terminal: its console is the socket. */
+static int check_detach(struct vm_config *cfg, char *why)
+{
+	if (cfg->log_path && !cfg->detach) {
+		snprintf(why, CLI_ERR_LEN, "--log needs --detach");
+		return -1;
+	}
+	if (!cfg->detach)
+		return 0;
+	if (!cfg->console_given)
+		cfg->console = CONSOLE_SOCKET;
+	if (cfg->console == CONSOLE_STDIO) {
+		snprintf(why, CLI_ERR_LEN,
+			 "--detach leaves no terminal: use --console socket, "
+			 "file:PATH or none");
+		return -1;
+	}
+	return 0;
+}
+
 void cli_run_usage(void)
 {
 	printf("Usage: kvmini run --kernel FILE [options]\n"
@@ -528,7 +553,13 @@ void cli_run_usage(void)
 	       "  -m, --mem SIZE         guest RAM, e.g. 512M, 2G (default 512M)\n"
 	       "  -p, --cpus N           vCPUs, 1-%d (default 1)\n"
 	       "  -n, --name NAME        VM name (default kvmini-PID)\n"
-	       "      --console KIND     stdio (default), none, or file:PATH\n"
+	       "      --console KIND     stdio (default), none, file:PATH, or\n"
+	       "                         socket (kvmini console NAME attaches)\n"
+	       "      --detach           run in the background once the VM has\n"
+	       "                         started; prints 'NAME PID' (implies\n"
+	       "                         --console socket)\n"
+	       "      --log FILE         with --detach: kvmini's messages go to\n"
+	       "                         FILE (default: discarded)\n"
 	       "      --reboot ACTION    on guest reboot: exit (default, code 0)\n"
 	       "                         or restart\n"
 	       "      --test-exit        a write of v to port 0xf4 ends kvmini with\n"
@@ -572,6 +603,8 @@ enum {
 	OPT_STATS,
 	OPT_SINGLE_STEP,
 	OPT_BOOT,
+	OPT_DETACH,
+	OPT_LOG,
 };
 
 static const struct option run_options[] = {
@@ -594,6 +627,8 @@ static const struct option run_options[] = {
 	{ "gdb", required_argument, NULL, 'G' },
 	{ "gdb-wait", no_argument, NULL, 'W' },
 	{ "boot", required_argument, NULL, OPT_BOOT },
+	{ "detach", no_argument, NULL, OPT_DETACH },
+	{ "log", required_argument, NULL, OPT_LOG },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -620,6 +655,8 @@ static int parse_run_option(int opt, struct vm_config *cfg, char *why)
 	case 'G': return parse_gdb(optarg, cfg, why);
 	case 'W': cfg->gdb.wait = 1; return 0;
 	case OPT_BOOT: return parse_boot(optarg, cfg, why);
+	case OPT_DETACH: cfg->detach = 1; return 0;
+	case OPT_LOG: cfg->log_path = optarg; return 0;
 	default:
 		/* getopt already named the problem; keep ours short */
 		snprintf(why, CLI_ERR_LEN, "try 'kvmini run --help'");
@@ -709,5 +746,7 @@ int cli_parse_run(int argc, char **argv, struct vm_config *cfg, char *why)
 			 (int)getpid());
 		cfg->name = default_name;
 	}
-	return 0;
+	if (vm_name_check(cfg->name, why, CLI_ERR_LEN))
+		return -1;
+	return check_detach(cfg, why);
 }

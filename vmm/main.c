@@ -7,6 +7,9 @@
 #include "host_check.h"
 #include "img.h"
 #include "cli.h"
+#include "console_client.h"
+#include "console_sock.h"
+#include "detach.h"
 #include "log.h"
 #include "vm.h"
 
@@ -15,6 +18,29 @@ struct command {
 	int (*run)(int argc, char **argv);
 	const char *summary;
 };
+
+/* Boots the VM, and again after a guest reboot with --reboot restart. */
+static int run_vm(struct vm_config *cfg)
+{
+	for (;;) {
+		struct vm *vm = vm_create(cfg);
+		enum vm_stop_kind kind;
+		int ret;
+
+		if (!vm)
+			return EXIT_FAILURE_RT;
+		if (cfg->detach) {
+			vm->on_started = detach_ready;
+			vm->on_started_arg = cfg;
+		}
+		ret = vm_run(vm);
+		kind = vm->stop_kind;
+		vm_destroy(vm);
+		if (kind != VM_STOP_REBOOT || cfg->reboot != REBOOT_RESTART)
+			return ret;
+		info("guest rebooted; restarting");
+	}
+}
 
 static int cmd_run(int argc, char **argv)
 {
@@ -29,19 +55,20 @@ static int cmd_run(int argc, char **argv)
 		err("%s", why);
 		return EXIT_USAGE;
 	}
-	for (;;) {
-		struct vm *vm = vm_create(&cfg);
-		enum vm_stop_kind kind;
-
-		if (!vm)
-			return EXIT_FAILURE_RT;
-		ret = vm_run(vm);
-		kind = vm->stop_kind;
-		vm_destroy(vm);
-		if (kind != VM_STOP_REBOOT || cfg.reboot != REBOOT_RESTART)
-			return ret;
-		info("guest rebooted; restarting");
+	if (cfg.detach) {
+		ret = detach_start(&cfg);
+		if (ret >= 0)
+			return ret; /* the parent, or a child that failed */
 	}
+	if (cfg.console == CONSOLE_SOCKET) {
+		/* outlives each VM: a client stays attached across reboots */
+		cfg.console_sock = console_sock_create(cfg.name);
+		if (!cfg.console_sock)
+			return EXIT_FAILURE_RT;
+	}
+	ret = run_vm(&cfg);
+	console_sock_free(cfg.console_sock);
+	return ret;
 }
 
 static int cmd_version(int argc, char **argv)
@@ -54,6 +81,8 @@ static int cmd_help(int argc, char **argv);
 
 static const struct command commands[] = {
 	{ "run", cmd_run, "boot a kernel in a new VM" },
+	{ "console", cmd_console,
+	  "attach to the serial console of a running VM" },
 	{ "check", cmd_check, "report whether this host can run VMs" },
 	{ "img", cmd_img, "create and inspect raw disk images" },
 	{ "version", cmd_version, "print the version" },

@@ -39,6 +39,7 @@ struct client {
 	int detaching; /* Ctrl-A d: leave once typed bytes are sent */
 	uint8_t out[512]; /* typed, for the socket */
 	size_t out_len;
+	int out_errno; /* why stdout failed */
 };
 
 static volatile sig_atomic_t stop_signal;
@@ -199,8 +200,10 @@ static int from_vm(struct client *c)
 	c->replay_left -= skip;
 	if (!c->no_replay)
 		skip = 0;
-	if (write_all(STDOUT_FILENO, buf + skip, n - skip))
+	if (write_all(STDOUT_FILENO, buf + skip, n - skip)) {
+		c->out_errno = errno;
 		return -1;
+	}
 	watch_output(c, buf + skip, n - skip);
 	return 1;
 }
@@ -412,7 +415,8 @@ int cmd_console(int argc, char **argv)
 		break;
 	case END_SIGNAL: return 128 + stop_signal;
 	case END_OUTPUT_ERROR:
-		err("cannot write the console output: %s", strerror(errno));
+		err("cannot write the console output: %s",
+		    strerror(c.out_errno));
 		return EXIT_FAILURE_RT;
 	case END_DETACH:
 	case END_TIMEOUT:

@@ -28,7 +28,7 @@ struct console_sock {
 	int client_blocked;		/* its socket is full: wait EPOLLOUT */
 	int input_paused;		/* the UART is full: stop reading */
 	uint64_t sent;			/* the client's place in the output */
-	uint8_t pending[256];		/* typed, not yet taken by the UART */
+	uint8_t pending[4096];		/* typed, not yet taken by the UART */
 	size_t pending_len;
 
 	pthread_mutex_t lock; /* ring and total */
@@ -124,16 +124,30 @@ static void client_update_events(struct console_sock *cs)
 		event_loop_mod(cs->loop, &cs->client_src, ev);
 }
 
+static void flush_input(struct console_sock *cs);
+
+/*
+ * A client may type and leave before the loop got to its input (the
+ * send to it then fails): what it typed still goes to the guest.
+ */
 static void client_drop(struct console_sock *cs)
 {
+	size_t room;
+	ssize_t n;
+
 	if (cs->client_src.fd < 0)
 		return;
 	__atomic_store_n(&cs->want_wake, 0, __ATOMIC_SEQ_CST);
 	if (cs->loop)
 		event_loop_del(cs->loop, &cs->client_src);
+	while ((room = sizeof(cs->pending) - cs->pending_len) &&
+	       (n = recv(cs->client_src.fd, cs->pending + cs->pending_len,
+			 room, MSG_DONTWAIT)) > 0)
+		cs->pending_len += n;
 	close(cs->client_src.fd);
 	cs->client_src.fd = -1;
 	cs->client_blocked = cs->input_paused = 0;
+	flush_input(cs);
 }
 
 /* Sends the client what it has not seen, until caught up or full. */
@@ -238,10 +252,8 @@ static void wake_ready(struct event_source *src, uint32_t events)
 
 	if (read(src->fd, &v, sizeof(v)) < 0 && errno != EAGAIN)
 		return;
-	if (cs->client_src.fd < 0)
-		return;
-	flush_input(cs);
-	if (!cs->client_blocked)
+	flush_input(cs); /* also what a departed client typed */
+	if (cs->client_src.fd >= 0 && !cs->client_blocked)
 		pump_output(cs);
 }
 

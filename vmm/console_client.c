@@ -21,8 +21,8 @@
 #include "log.h"
 #include "rundir.h"
 
-#define CTRL_A	    0x01
-#define UNTIL_MAX   256
+#define CTRL_A	  0x01
+#define UNTIL_MAX 256
 
 struct client {
 	const char *name;
@@ -35,8 +35,8 @@ struct client {
 	size_t seen_len;
 	int matched;
 	int stdin_open;
-	int escape;	/* last typed byte was Ctrl-A */
-	int detaching; /* Ctrl-A d: leave once typed bytes are sent */
+	int escape;	  /* last typed byte was Ctrl-A */
+	int detaching;	  /* Ctrl-A d: leave once typed bytes are sent */
 	uint8_t out[512]; /* typed, for the socket */
 	size_t out_len;
 	int out_errno; /* why stdout failed */
@@ -106,8 +106,8 @@ static int connect_console(const char *name)
 	char why[256];
 	int fd;
 
-	if (rundir_path(addr.sun_path, sizeof(addr.sun_path), name,
-			".console", 0, why, sizeof(why))) {
+	if (rundir_path(addr.sun_path, sizeof(addr.sun_path), name, ".console",
+			0, why, sizeof(why))) {
 		err("%s", why);
 		return -1;
 	}
@@ -122,8 +122,7 @@ static int connect_console(const char *name)
 		err("no VM named %s is running (no console socket %s)", name,
 		    addr.sun_path);
 	else
-		err("cannot connect to %s: %s", addr.sun_path,
-		    strerror(errno));
+		err("cannot connect to %s: %s", addr.sun_path, strerror(errno));
 	close(fd);
 	return -1;
 }
@@ -249,8 +248,8 @@ static void from_user(struct client *c)
 
 static int to_vm(struct client *c)
 {
-	ssize_t n = send(c->fd, c->out, c->out_len,
-			 MSG_DONTWAIT | MSG_NOSIGNAL);
+	ssize_t n =
+		send(c->fd, c->out, c->out_len, MSG_DONTWAIT | MSG_NOSIGNAL);
 
 	if (n < 0)
 		return errno == EINTR || errno == EAGAIN ? 0 : -1;
@@ -283,8 +282,8 @@ static enum session_end session(struct client *c, int64_t deadline)
 			  .events = POLLIN | (c->out_len ? POLLOUT : 0) },
 			{ .fd = STDIN_FILENO, .events = POLLIN },
 		};
-		int nfds = c->stdin_open && !c->out_len && !c->detaching ? 2
-									 : 1;
+		int nfds =
+			c->stdin_open && !c->out_len && !c->detaching ? 2 : 1;
 		int wait = -1;
 
 		if (c->matched || (c->detaching && !c->out_len))
@@ -410,9 +409,7 @@ int cmd_console(int argc, char **argv)
 	close(c.fd);
 	console_restore_terminal();
 	switch (end) {
-	case END_VM_GONE:
-		info("the VM %s has ended", c.name);
-		break;
+	case END_VM_GONE: info("the VM %s has ended", c.name); break;
 	case END_SIGNAL: return 128 + stop_signal;
 	case END_OUTPUT_ERROR:
 		err("cannot write the console output: %s",

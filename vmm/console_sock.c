@@ -141,8 +141,8 @@ static void client_drop(struct console_sock *cs)
 	if (cs->loop)
 		event_loop_del(cs->loop, &cs->client_src);
 	while ((room = sizeof(cs->pending) - cs->pending_len) &&
-	       (n = recv(cs->client_src.fd, cs->pending + cs->pending_len,
-			 room, MSG_DONTWAIT)) > 0)
+	       (n = recv(cs->client_src.fd, cs->pending + cs->pending_len, room,
+			 MSG_DONTWAIT)) > 0)
 		cs->pending_len += n;
 	close(cs->client_src.fd);
 	cs->client_src.fd = -1;
@@ -171,7 +171,8 @@ static void pump_output(struct console_sock *cs)
 			__atomic_store_n(&cs->want_wake, 0, __ATOMIC_SEQ_CST);
 			continue;
 		}
-		w = send(cs->client_src.fd, buf, n, MSG_DONTWAIT | MSG_NOSIGNAL);
+		w = send(cs->client_src.fd, buf, n,
+			 MSG_DONTWAIT | MSG_NOSIGNAL);
 		if (w < 0 && errno == EINTR)
 			continue;
 		if (w < 0 && errno == EAGAIN) {
@@ -310,8 +311,7 @@ static void listen_ready(struct event_source *src, uint32_t events)
 }
 
 /* A socket file that nobody listens on is left from a killed kvmini. */
-static int bind_socket(int fd, const struct sockaddr_un *addr,
-		       const char *name)
+static int bind_socket(int fd, const struct sockaddr_un *addr, const char *name)
 {
 	mode_t old = umask(0177); /* the socket is born mode 0600 */
 	int ret = bind(fd, (const struct sockaddr *)addr, sizeof(*addr));
@@ -345,8 +345,8 @@ static int open_listener(struct console_sock *cs, const char *name)
 	char why[256];
 	int fd;
 
-	if (rundir_path(addr.sun_path, sizeof(addr.sun_path), name,
-			".console", 1, why, sizeof(why))) {
+	if (rundir_path(addr.sun_path, sizeof(addr.sun_path), name, ".console",
+			1, why, sizeof(why))) {
 		err("%s", why);
 		return -1;
 	}
@@ -416,8 +416,7 @@ int console_sock_attach(struct console_sock *cs, struct event_loop *loop,
 		/* still attached from before a guest reboot */
 		cs->input_paused = 0;
 		cs->client_blocked = 0;
-		if (event_loop_add(loop, &cs->client_src,
-				   EPOLLIN | EPOLLRDHUP))
+		if (event_loop_add(loop, &cs->client_src, EPOLLIN | EPOLLRDHUP))
 			client_drop(cs);
 	}
 	wake_loop(cs); /* the loop's first round sends what is waiting */

@@ -154,6 +154,7 @@ check-guests: kvmini
 
 check-cli: kvmini
 	@tests/cli.sh ./kvmini
+	@tests/console.sh ./kvmini
 
 # --hugepages, --ksm on this host (changes ksmd and huge page settings
 # for the test, restores them)
@@ -176,6 +177,7 @@ check-sanitize: deps
 	@$(MAKE) -s -C guest-tests
 	$(BUILD)/sanitize/tests/unit-tests
 	tests/cli.sh $(BUILD)/sanitize/kvmini
+	tests/console.sh $(BUILD)/sanitize/kvmini
 	tests/gdb.sh $(BUILD)/sanitize/kvmini
 	KVMINI=$(BUILD)/sanitize/kvmini guest-tests/run.sh
 	tests/trace.sh $(BUILD)/sanitize/kvmini

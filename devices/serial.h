@@ -17,6 +17,13 @@ struct serial;
 struct serial *serial_create(struct vm *vm, uint16_t port, unsigned int irq,
 			     int out_fd, void (*rx_space)(void *),
 			     void *opaque);
+/*
+ * Sends what the guest transmits to @out(@opaque, byte) instead of
+ * out_fd; called on vCPU threads with the UART's lock held, so @out must
+ * be quick and never block.  Set before the vCPUs run.
+ */
+void serial_set_output(struct serial *s, void (*out)(void *, uint8_t),
+		       void *opaque);
 /* Queue bytes typed by the user; returns how many were accepted. */
 size_t serial_receive(struct serial *s, const uint8_t *buf, size_t len);
 

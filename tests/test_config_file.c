@@ -108,6 +108,9 @@ START_TEST(round_trip_every_option)
 		"--gdb-wait",
 		"--ksm",
 		"--hugepages",
+		"--detach",
+		"--log",
+		"/tmp/kvmini log",
 		NULL,
 	};
 	struct vm_config cfg, *back;
@@ -128,6 +131,8 @@ START_TEST(round_trip_every_option)
 	ck_assert_int_eq(back->nics[0].mac[5], 0xcc);
 	ck_assert_int_eq(back->ksm && back->hugepages, 1);
 	ck_assert_ptr_null(back->hugepages_path);
+	ck_assert_int_eq(back->detach, 1);
+	ck_assert_str_eq(back->log_path, "/tmp/kvmini log");
 	free(back);
 }
 END_TEST
@@ -206,7 +211,7 @@ START_TEST(file_syntax)
 		"   kernel=/k/a.elf   \r\n"
 		"\tmem =64M\n"
 		"cmdline = \"\"\n"
-		"name = \"say \\\"hi\\\"\\x41\\t\\\\\"  \n"
+		"initrd = \"say \\\"hi\\\"\\x41\\t\\\\\"  \n"
 		"stats\n"
 		"  test-exit  \n"
 		"single-step\n"
@@ -222,7 +227,7 @@ START_TEST(file_syntax)
 	ck_assert_str_eq(cfg.kernel, "/k/a.elf");
 	ck_assert_uint_eq(cfg.mem_size, 64 << 20);
 	ck_assert_str_eq(cfg.cmdline, "");
-	ck_assert_str_eq(cfg.name, "say \"hi\"A\t\\");
+	ck_assert_str_eq(cfg.initrd, "say \"hi\"A\t\\");
 	ck_assert_int_eq(cfg.stats, 1);
 	ck_assert_int_eq(cfg.test_exit, 1);
 	ck_assert_uint_eq(cfg.single_step, 1000);

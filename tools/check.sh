@@ -51,6 +51,7 @@ make -s fuzz-replay || exit 1
 
 part unit build/tests/unit-tests
 part cli tests/cli.sh ./kvmini
+part console tests/console.sh ./kvmini
 part guests guest-tests/run.sh
 part mem tests/mem.sh ./kvmini
 part trace tests/trace.sh ./kvmini

@@ -71,12 +71,16 @@ static int parse_console(const char *s, struct vm_config *cfg, char *why)
 	} else if (strncmp(s, "file:", 5) == 0 && s[5]) {
 		cfg->console = CONSOLE_FILE;
 		cfg->console_path = s + 5;
+	} else if (strcmp(s, "socket") == 0) {
+		cfg->console = CONSOLE_SOCKET;
 	} else {
 		snprintf(why, CLI_ERR_LEN,
-			 "--console must be stdio, none or file:PATH, not '%s'",
+			 "--console must be stdio, none, file:PATH or socket, "
+			 "not '%s'",
 			 s);
 		return -1;
 	}
+	cfg->console_given = 1;
 	return 0;
 }
 
@@ -526,6 +530,26 @@ static int check_boot_source(struct vm_config *cfg, char *why)
 	return 0;
 }
 
+/* A detached VM has no terminal: its console is the socket. */
+static int check_detach(struct vm_config *cfg, char *why)
+{
+	if (cfg->log_path && !cfg->detach) {
+		snprintf(why, CLI_ERR_LEN, "--log needs --detach");
+		return -1;
+	}
+	if (!cfg->detach)
+		return 0;
+	if (!cfg->console_given)
+		cfg->console = CONSOLE_SOCKET;
+	if (cfg->console == CONSOLE_STDIO) {
+		snprintf(why, CLI_ERR_LEN,
+			 "--detach leaves no terminal: use --console socket, "
+			 "file:PATH or none");
+		return -1;
+	}
+	return 0;
+}
+
 void cli_run_usage(void)
 {
 	printf("Usage: kvmini run --kernel FILE [options]\n"
@@ -550,7 +574,13 @@ void cli_run_usage(void)
 	       "  -m, --mem SIZE         guest RAM, e.g. 512M, 2G (default 512M)\n"
 	       "  -p, --cpus N           vCPUs, 1-%d (default 1)\n"
 	       "  -n, --name NAME        VM name (default kvmini-PID)\n"
-	       "      --console KIND     stdio (default), none, or file:PATH\n"
+	       "      --console KIND     stdio (default), none, file:PATH, or\n"
+	       "                         socket (kvmini console NAME attaches)\n"
+	       "      --detach           run in the background once the VM has\n"
+	       "                         started; prints 'NAME PID' (implies\n"
+	       "                         --console socket)\n"
+	       "      --log FILE         with --detach: kvmini's messages go to\n"
+	       "                         FILE (default: discarded)\n"
 	       "      --reboot ACTION    on guest reboot: exit (default, code 0)\n"
 	       "                         or restart\n"
 	       "      --test-exit        a write of v to port 0xf4 ends kvmini with\n"
@@ -608,6 +638,8 @@ enum {
 	OPT_HUGEPAGES,
 	OPT_CONFIG,	  /* command line only: not a VM setting */
 	OPT_PRINT_CONFIG, /* command line only */
+	OPT_DETACH,
+	OPT_LOG,
 };
 
 static const struct option run_options[] = {
@@ -634,6 +666,8 @@ static const struct option run_options[] = {
 	{ "hugepages", optional_argument, NULL, OPT_HUGEPAGES },
 	{ "config", required_argument, NULL, OPT_CONFIG },
 	{ "print-config", no_argument, NULL, OPT_PRINT_CONFIG },
+	{ "detach", no_argument, NULL, OPT_DETACH },
+	{ "log", required_argument, NULL, OPT_LOG },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -663,6 +697,8 @@ static int parse_run_option(int opt, const char *arg, struct vm_config *cfg,
 	case OPT_BOOT: return parse_boot(arg, cfg, why);
 	case OPT_KSM: cfg->ksm = 1; return 0;
 	case OPT_HUGEPAGES: return parse_hugepages(arg, cfg, why);
+	case OPT_DETACH: cfg->detach = 1; return 0;
+	case OPT_LOG: cfg->log_path = arg; return 0;
 	default:
 		/* getopt already named the problem; keep ours short */
 		snprintf(why, CLI_ERR_LEN, "try 'kvmini run --help'");
@@ -780,10 +816,9 @@ int cli_run_finish(struct vm_config *cfg, char *why)
 			 (int)getpid());
 		cfg->name = default_name;
 	}
-	/* the name is a file name in the run directory (rundir.h) */
 	if (vm_name_check(cfg->name, why, CLI_ERR_LEN))
 		return -1;
-	return 0;
+	return check_detach(cfg, why);
 }
 
 /*

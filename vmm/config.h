@@ -5,10 +5,13 @@
 
 #include <stdint.h>
 
+struct console_sock;
+
 enum console_kind {
 	CONSOLE_STDIO,
 	CONSOLE_NONE,
 	CONSOLE_FILE,
+	CONSOLE_SOCKET, /* ring + rundir/NAME.console (console_sock.h) */
 };
 
 enum reboot_policy {
@@ -117,6 +120,10 @@ struct vm_config {
 	const char *name;
 	enum console_kind console;
 	const char *console_path;
+	int console_given;		   /* --console was on the command line */
+	struct console_sock *console_sock; /* CONSOLE_SOCKET: made by run */
+	int detach;			   /* --detach */
+	const char *log_path;		   /* --log FILE, with --detach */
 	enum reboot_policy reboot;
 	int test_exit; /* port 0xF4 ends the VM with (v << 1) | 1 */
 	int nr_disks;

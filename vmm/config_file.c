@@ -379,9 +379,14 @@ static void put_console(FILE *out, const struct vm_config *cfg)
 {
 	if (cfg->console == CONSOLE_FILE)
 		putf(out, "console", "file:%s", cfg->console_path);
+	else if (cfg->console == CONSOLE_SOCKET)
+		put(out, "console", "socket");
 	else
 		put(out, "console",
 		    cfg->console == CONSOLE_NONE ? "none" : "stdio");
+	put_flag(out, "detach", cfg->detach);
+	if (cfg->log_path)
+		put(out, "log", cfg->log_path);
 }
 
 static void put_observing(FILE *out, const struct vm_config *cfg)
@@ -551,6 +556,8 @@ int config_compare(const struct vm_config *a, const struct vm_config *b,
 			(a->console == CONSOLE_FILE &&
 			 str_differs(a->console_path, b->console_path)),
 		"console");
+	DIFFERS(a->detach != b->detach, "detach");
+	DIFFERS(str_differs(a->log_path, b->log_path), "log");
 	DIFFERS(a->reboot != b->reboot, "reboot");
 	DIFFERS(a->test_exit != b->test_exit, "test-exit");
 	DIFFERS(a->ksm != b->ksm, "ksm");
@@ -574,6 +581,7 @@ static int string_slots(struct vm_config *c, const char **slots[])
 	slots[n++] = &c->console_path;
 	slots[n++] = &c->trace_path;
 	slots[n++] = &c->hugepages_path;
+	slots[n++] = &c->log_path;
 	for (int i = 0; i < c->nr_modules && i < MAX_MODULES; i++) {
 		slots[n++] = &c->modules[i].path;
 		slots[n++] = &c->modules[i].cmdline;
@@ -583,7 +591,7 @@ static int string_slots(struct vm_config *c, const char **slots[])
 	return n;
 }
 
-#define MAX_STRING_SLOTS (7 + 2 * MAX_MODULES + MAX_DISKS)
+#define MAX_STRING_SLOTS (8 + 2 * MAX_MODULES + MAX_DISKS)
 
 struct vm_config *config_dup(const struct vm_config *cfg)
 {

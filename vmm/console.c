@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "console.h"
+#include "console_sock.h"
 #include "event_loop.h"
 #include "log.h"
 #include "serial.h"
@@ -32,6 +33,7 @@ struct console {
 	int escape;	      /* last byte was Ctrl-A */
 	uint8_t pending[256]; /* typed, not yet taken by the UART */
 	size_t pending_len;
+	struct console_sock *sock; /* CONSOLE_SOCKET: owned by `run` */
 };
 
 static struct termios saved_termios;
@@ -71,6 +73,11 @@ static void make_terminal_raw(void)
 		sigaction(fatal[i], &sa, NULL);
 }
 
+void console_raw_terminal(void)
+{
+	make_terminal_raw();
+}
+
 struct console *console_create(const struct vm_config *cfg)
 {
 	struct console *con = calloc(1, sizeof(*con));
@@ -96,6 +103,7 @@ struct console *console_create(const struct vm_config *cfg)
 		con->owns_out_fd = 1;
 		break;
 	case CONSOLE_NONE: break;
+	case CONSOLE_SOCKET: con->sock = cfg->console_sock; break;
 	}
 	return con;
 }
@@ -192,6 +200,10 @@ void console_rx_space(void *opaque)
 	struct console *con = opaque;
 	uint64_t one = 1;
 
+	if (con->sock) {
+		console_sock_rx_space(con->sock);
+		return;
+	}
 	if (con->space_src.fd >= 0 &&
 	    write(con->space_src.fd, &one, sizeof(one)) < 0)
 		warn_once("console: cannot signal input space");
@@ -237,6 +249,8 @@ int console_attach(struct console *con, struct vm *vm, struct serial *serial)
 {
 	con->vm = vm;
 	con->serial = serial;
+	if (con->sock)
+		return console_sock_attach(con->sock, &vm->loop, serial);
 	if (con->kind != CONSOLE_STDIO)
 		return 0;
 	con->space_src = (struct event_source){
@@ -260,6 +274,8 @@ int console_attach(struct console *con, struct vm *vm, struct serial *serial)
 
 void console_detach(struct console *con)
 {
+	if (con->sock)
+		console_sock_detach(con->sock);
 	if (con->in_registered)
 		event_loop_del(&con->vm->loop, &con->in_src);
 	con->in_registered = 0;

@@ -23,6 +23,9 @@ void console_rx_space(void *opaque);
 void console_detach(struct console *con);
 void console_free(struct console *con);
 
+/* Raw mode on stdin when it is a terminal (kvmini console); restored
+ * at exit and on crash signals. */
+void console_raw_terminal(void);
 /* Puts the terminal back as it was; safe from signal handlers. */
 void console_restore_terminal(void);
 

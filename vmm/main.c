@@ -8,7 +8,10 @@
 #include "img.h"
 #include "cli.h"
 #include "config_file.h"
+#include "console_client.h"
+#include "console_sock.h"
 #include "control.h"
+#include "detach.h"
 #include "mgmt_cmds.h"
 #include "log.h"
 #include "vm.h"
@@ -18,6 +21,38 @@ struct command {
 	int (*run)(int argc, char **argv);
 	const char *summary;
 };
+
+/*
+ * Boots the VM, and again after a guest reboot with --reboot restart or
+ * a `kvmini reboot`; @ctl answers requests for whichever VM is running.
+ */
+static int run_vm(struct vm_config *cfg, struct control *ctl)
+{
+	for (;;) {
+		struct vm *vm = vm_create(cfg);
+		enum vm_stop_kind kind;
+		int ret;
+
+		if (!vm)
+			return EXIT_FAILURE_RT;
+		if (cfg->detach) {
+			vm->on_started = detach_ready;
+			vm->on_started_arg = cfg;
+		}
+		control_attach(ctl, vm);
+		ret = vm_run(vm);
+		kind = vm->stop_kind;
+		control_detach(ctl);
+		vm_destroy(vm);
+		if (kind == VM_STOP_RESET) {
+			info("VM reset (kvmini reboot); restarting");
+			continue;
+		}
+		if (kind != VM_STOP_REBOOT || cfg->reboot != REBOOT_RESTART)
+			return ret;
+		info("guest rebooted; restarting");
+	}
+}
 
 static int cmd_run(int argc, char **argv)
 {
@@ -35,32 +70,27 @@ static int cmd_run(int argc, char **argv)
 		err("%s", why);
 		return EXIT_USAGE;
 	}
+	/* threads do not survive fork(): go to the background first */
+	if (cfg.detach) {
+		ret = detach_start(&cfg);
+		if (ret >= 0)
+			return ret; /* the parent, or a child that failed */
+	}
 	/* before any thread: `kvmini list/stop/...` reach the VM here */
 	ctl = control_create(&cfg);
 	if (!ctl)
 		return EXIT_FAILURE_RT;
-	for (;;) {
-		struct vm *vm = vm_create(&cfg);
-		enum vm_stop_kind kind;
-
-		if (!vm) {
-			ret = EXIT_FAILURE_RT;
-			break;
+	if (cfg.console == CONSOLE_SOCKET) {
+		/* outlives each VM: a client stays attached across reboots */
+		cfg.console_sock = console_sock_create(cfg.name);
+		if (!cfg.console_sock) {
+			control_destroy(ctl);
+			return EXIT_FAILURE_RT;
 		}
-		control_attach(ctl, vm);
-		ret = vm_run(vm);
-		kind = vm->stop_kind;
-		control_detach(ctl);
-		vm_destroy(vm);
-		if (kind == VM_STOP_RESET) {
-			info("VM reset (kvmini reboot); restarting");
-			continue;
-		}
-		if (kind != VM_STOP_REBOOT || cfg.reboot != REBOOT_RESTART)
-			break;
-		info("guest rebooted; restarting");
 	}
+	ret = run_vm(&cfg, ctl);
 	control_destroy(ctl);
+	console_sock_free(cfg.console_sock);
 	return ret;
 }
 
@@ -74,6 +104,8 @@ static int cmd_help(int argc, char **argv);
 
 static const struct command commands[] = {
 	{ "run", cmd_run, "boot a kernel in a new VM" },
+	{ "console", cmd_console,
+	  "attach to the serial console of a running VM" },
 	{ "check", cmd_check, "report whether this host can run VMs" },
 	{ "img", cmd_img, "create and inspect raw disk images" },
 	{ "list", cmd_list, "list the running VMs" },

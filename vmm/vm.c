@@ -344,6 +344,9 @@ int vm_run(struct vm *vm)
 	}
 	if (!vm_stopping(vm) && gdb_start(vm))
 		vm_request_stop(vm, VM_STOP_ERROR, EXIT_FAILURE_RT);
+	if (vm->on_started && started == vm->nr_vcpus &&
+	    __atomic_load_n(&vm->stop_kind, __ATOMIC_ACQUIRE) != VM_STOP_ERROR)
+		vm->on_started(vm->on_started_arg);
 	wait_for_stop(vm);
 	gdb_stop(vm); /* before the joins: the stub kicks vCPU threads */
 	for (int i = 0; i < started; i++)

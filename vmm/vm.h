@@ -71,6 +71,10 @@ struct vm {
 						 * devices are freed */
 	int nr_cleanups;
 
+	/* called once the vCPU threads run (kvmini run --detach) */
+	void (*on_started)(void *arg);
+	void *on_started_arg;
+
 	pthread_mutex_t stop_lock;
 	pthread_cond_t stop_cond;
 	enum vm_stop_kind stop_kind;

@@ -6,7 +6,7 @@ set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top"
 kvmini=${KVMINI_STATIC:-build/static/kvmini}
-read -r -a scenarios <<<"${LAB_SCENARIOS:-core tiny blk net bios mgmt}"
+read -r -a scenarios <<<"${LAB_SCENARIOS:-core tiny blk net bios mgmt console}"
 passed=0 failed=0
 
 # extra_args SCENARIO: what a scenario needs beyond the standard L1

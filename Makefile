@@ -169,6 +169,7 @@ check-sanitize: deps
 	tests/gdb.sh $(BUILD)/sanitize/kvmini
 	KVMINI=$(BUILD)/sanitize/kvmini guest-tests/run.sh
 	tests/trace.sh $(BUILD)/sanitize/kvmini
+	tests/seccomp.sh $(BUILD)/sanitize/kvmini
 
 check-lab: static
 	@tools/lab/check.sh

@@ -56,6 +56,7 @@ part trace tests/trace.sh ./kvmini
 part gdb tests/gdb.sh ./kvmini
 part tutorial tests/doc-commands.sh docs/tutorial.md
 part net tests/net.sh ./kvmini
+part seccomp tests/seccomp.sh ./kvmini
 part fuzz tests/fuzz/replay.sh build/fuzz-replay
 if [ "${KVMINI_SKIP_LAB:-0}" = 1 ]; then
 	echo "=== lab: skipped (KVMINI_SKIP_LAB=1)"

@@ -187,6 +187,33 @@ static int parse_net(const char *arg, struct vm_config *cfg, char *why)
 	return 0;
 }
 
+static int parse_seccomp(const char *s, struct vm_config *cfg, char *why)
+{
+	if (strcmp(s, "on") == 0) {
+		cfg->seccomp = SECCOMP_MODE_ON;
+	} else if (strcmp(s, "off") == 0) {
+		cfg->seccomp = SECCOMP_MODE_OFF;
+	} else if (strcmp(s, "log") == 0) {
+		cfg->seccomp = SECCOMP_MODE_LOG;
+	} else {
+		snprintf(why, CLI_ERR_LEN,
+			 "--seccomp must be on, off or log, not '%s'", s);
+		return -1;
+	}
+	return 0;
+}
+
+static int parse_nonempty(const char *s, const char *opt, const char **dst,
+			  char *why)
+{
+	if (!s[0]) {
+		snprintf(why, CLI_ERR_LEN, "%s needs a value", opt);
+		return -1;
+	}
+	*dst = s;
+	return 0;
+}
+
 static int parse_reboot(const char *s, struct vm_config *cfg, char *why)
 {
 	if (strcmp(s, "exit") == 0) {
@@ -556,6 +583,14 @@ void cli_run_usage(void)
 	       "                         (HOST defaults to 127.0.0.1; PORT 0\n"
 	       "                         picks a free one and prints it)\n"
 	       "      --gdb-wait         hold the vCPUs until gdb continues\n"
+	       "      --seccomp on|off|log\n"
+	       "                         system call filters per thread (default\n"
+	       "                         on: a forbidden call kills kvmini; log:\n"
+	       "                         the kernel logs it and allows it)\n"
+	       "      --user USER[:GROUP]\n"
+	       "                         run as USER once /dev/kvm, the images\n"
+	       "                         and the taps are open (needs root)\n"
+	       "      --chroot DIR       chroot to DIR once they are open\n"
 	       "  -h, --help             this help\n"
 	       "\n"
 	       "Console: Ctrl-A x quits, Ctrl-A Ctrl-A sends Ctrl-A, Ctrl-A h helps.\n"
@@ -572,6 +607,9 @@ enum {
 	OPT_STATS,
 	OPT_SINGLE_STEP,
 	OPT_BOOT,
+	OPT_SECCOMP,
+	OPT_USER,
+	OPT_CHROOT,
 };
 
 static const struct option run_options[] = {
@@ -594,6 +632,9 @@ static const struct option run_options[] = {
 	{ "gdb", required_argument, NULL, 'G' },
 	{ "gdb-wait", no_argument, NULL, 'W' },
 	{ "boot", required_argument, NULL, OPT_BOOT },
+	{ "seccomp", required_argument, NULL, OPT_SECCOMP },
+	{ "user", required_argument, NULL, OPT_USER },
+	{ "chroot", required_argument, NULL, OPT_CHROOT },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -620,6 +661,10 @@ static int parse_run_option(int opt, struct vm_config *cfg, char *why)
 	case 'G': return parse_gdb(optarg, cfg, why);
 	case 'W': cfg->gdb.wait = 1; return 0;
 	case OPT_BOOT: return parse_boot(optarg, cfg, why);
+	case OPT_SECCOMP: return parse_seccomp(optarg, cfg, why);
+	case OPT_USER: return parse_nonempty(optarg, "--user", &cfg->user, why);
+	case OPT_CHROOT:
+		return parse_nonempty(optarg, "--chroot", &cfg->chroot_dir, why);
 	default:
 		/* getopt already named the problem; keep ours short */
 		snprintf(why, CLI_ERR_LEN, "try 'kvmini run --help'");
@@ -702,6 +747,14 @@ int cli_parse_run(int argc, char **argv, struct vm_config *cfg, char *why)
 		snprintf(why, CLI_ERR_LEN,
 			 "--single-step and --gdb cannot be combined "
 			 "(use gdb's stepi)");
+		return -1;
+	}
+	if ((cfg->user || cfg->chroot_dir) && cfg->reboot == REBOOT_RESTART) {
+		/* a restart reopens /dev/kvm, the images and the taps */
+		snprintf(why, CLI_ERR_LEN,
+			 "--user and --chroot cannot be combined with "
+			 "--reboot restart (a restart reopens /dev/kvm and the "
+			 "images)");
 		return -1;
 	}
 	if (!cfg->name) {

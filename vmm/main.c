@@ -8,6 +8,8 @@
 #include "img.h"
 #include "cli.h"
 #include "log.h"
+#include "privdrop.h"
+#include "seccomp.h"
 #include "vm.h"
 
 struct command {
@@ -19,8 +21,9 @@ struct command {
 static int cmd_run(int argc, char **argv)
 {
 	struct vm_config cfg;
+	struct privdrop drop;
 	char why[CLI_ERR_LEN];
-	int ret;
+	int ret, dropped = 0;
 
 	ret = cli_parse_run(argc, argv, &cfg, why);
 	if (ret > 0)
@@ -29,12 +32,24 @@ static int cmd_run(int argc, char **argv)
 		err("%s", why);
 		return EXIT_USAGE;
 	}
+	if (privdrop_resolve(&cfg, &drop, why, sizeof(why))) {
+		err("%s", why);
+		return EXIT_USAGE;
+	}
+	if (seccomp_init(&cfg))
+		return EXIT_FAILURE_RT;
 	for (;;) {
 		struct vm *vm = vm_create(&cfg);
 		enum vm_stop_kind kind;
 
 		if (!vm)
 			return EXIT_FAILURE_RT;
+		/* everything is open: give up root before the guest runs */
+		if (!dropped && privdrop_apply(&drop)) {
+			vm_destroy(vm);
+			return EXIT_FAILURE_RT;
+		}
+		dropped = 1;
 		ret = vm_run(vm);
 		kind = vm->stop_kind;
 		vm_destroy(vm);

@@ -10,6 +10,7 @@
 #include "gdb.h"
 #include "log.h"
 #include "observe.h"
+#include "seccomp.h"
 #include "vcpu.h"
 #include "vm.h"
 
@@ -316,6 +317,7 @@ static void *vcpu_thread(void *arg)
 	sigemptyset(&set);
 	sigaddset(&set, SIG_VCPU_KICK);
 	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+	seccomp_enter_role(SECCOMP_ROLE_VCPU);
 
 	while (!vm_stopping(vcpu->vm)) {
 		if (__builtin_expect(gdb != NULL, 0) && gdb_vcpu_park(vcpu))

@@ -22,6 +22,7 @@
 #include "observe.h"
 #include "pci.h"
 #include "platform.h"
+#include "seccomp.h"
 #include "virtio_blk.h"
 #include "virtio_net.h"
 #include "serial.h"
@@ -332,6 +333,8 @@ int vm_run(struct vm *vm)
 	}
 	if (!vm_stopping(vm) && gdb_start(vm))
 		vm_request_stop(vm, VM_STOP_ERROR, EXIT_FAILURE_RT);
+	/* last: the threads above inherited no filter from this one */
+	seccomp_enter_role(SECCOMP_ROLE_MAIN);
 	wait_for_stop(vm);
 	gdb_stop(vm); /* before the joins: the stub kicks vCPU threads */
 	for (int i = 0; i < started; i++)

@@ -25,9 +25,11 @@
 #include <sched.h>
 #include <signal.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -64,6 +66,14 @@ struct rule_entry {
 #define LIST(a)	    a, sizeof(a) / sizeof(a[0])
 /* clang-format on */
 
+#if defined(__SANITIZE_ADDRESS__)
+#define KVMINI_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define KVMINI_ASAN 1
+#endif
+#endif
+
 /* Every thread: malloc, locks, logging with err(), abort(), exit. */
 static const struct rule_entry base_rules[] = {
 	ALLOW(futex),
@@ -89,6 +99,10 @@ static const struct rule_entry base_rules[] = {
 	{ SYS_clone3, R_ENOSYS },
 	ALLOW(exit),
 	ALLOW(exit_group),
+#ifdef KVMINI_ASAN
+	/* ASan's runtime: each thread's alternate signal stack */
+	ALLOW(sigaltstack),
+#endif
 };
 
 /* The console's termios (isatty(), the SIGSYS handler's restore). */
@@ -267,6 +281,7 @@ struct filter {
 static struct filter filters[SECCOMP_NR_ROLES];
 static enum seccomp_mode mode;
 static enum seccomp_role violate_role; /* the test hook, or NONE */
+static char violate_kind[16];	       /* what it calls: socket, ... */
 static __thread enum seccomp_role thread_role;
 
 const char *seccomp_role_name(enum seccomp_role role)
@@ -504,10 +519,16 @@ static void sigsys_handler(int sig, siginfo_t *si, void *ctx)
 
 /* ---- setup --------------------------------------------------------------- */
 
-static enum seccomp_role role_by_name(const char *name)
+/* ROLE[:KIND] */
+static enum seccomp_role parse_violate(const char *arg)
 {
+	size_t len = strcspn(arg, ":");
+
+	snprintf(violate_kind, sizeof(violate_kind), "%s",
+		 arg[len] ? arg + len + 1 : "socket");
 	for (int r = SECCOMP_ROLE_MAIN; r < SECCOMP_NR_ROLES; r++)
-		if (!strcmp(name, roles[r].name))
+		if (strlen(roles[r].name) == len &&
+		    !strncmp(arg, roles[r].name, len))
 			return r;
 	return SECCOMP_ROLE_NONE;
 }
@@ -516,16 +537,14 @@ static enum seccomp_mode default_mode(void)
 {
 	/*
 	 * ASan's runtime makes calls no list has (LeakSanitizer ptraces the
-	 * threads at exit): sanitizer builds log by default.
+	 * threads at exit, an error report reads /proc): sanitizer builds
+	 * log by default.
 	 */
-#if defined(__SANITIZE_ADDRESS__)
+#ifdef KVMINI_ASAN
 	return SECCOMP_MODE_LOG;
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-	return SECCOMP_MODE_LOG;
-#endif
-#endif
+#else
 	return SECCOMP_MODE_ON;
+#endif
 }
 
 int seccomp_init(const struct vm_config *cfg)
@@ -538,7 +557,7 @@ int seccomp_init(const struct vm_config *cfg)
 	tzset();
 	mode = cfg->seccomp == SECCOMP_MODE_DEFAULT ? default_mode()
 						    : cfg->seccomp;
-	violate_role = violate ? role_by_name(violate) : SECCOMP_ROLE_NONE;
+	violate_role = violate ? parse_violate(violate) : SECCOMP_ROLE_NONE;
 	/* no set-uid gains for kvmini or anything it could ever run */
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)) {
 		err("cannot set no_new_privs: %s", strerror(errno));
@@ -567,16 +586,37 @@ int seccomp_init(const struct vm_config *cfg)
 	return 0;
 }
 
+/*
+ * The test hook's calls, each outside every list: socket(), an executable
+ * mapping, an ioctl no role uses (on a descriptor that cannot take it),
+ * an x32 system call.
+ */
 static void violate_for_test(enum seccomp_role role)
 {
-	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	long ret = -1;
+	void *p;
 
-	/* allowed under --seccomp=log or off: say so, then carry on */
-	if (fd >= 0) {
-		info("seccomp test hook: socket() was allowed in the %s thread",
-		     roles[role].name);
-		close(fd);
+	if (!strcmp(violate_kind, "socket")) {
+		ret = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+		if (ret >= 0)
+			close((int)ret);
+	} else if (!strcmp(violate_kind, "mmap-exec")) {
+		p = mmap(NULL, 4096, PROT_READ | PROT_EXEC,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		ret = p == MAP_FAILED ? -1 : 0;
+		if (p != MAP_FAILED)
+			munmap(p, 4096);
+	} else if (!strcmp(violate_kind, "ioctl")) {
+		ret = ioctl(STDERR_FILENO, KVM_CREATE_VM, 0);
+		ret = ret < 0 && errno != ENOTTY ? -1 : 0;
+	} else if (!strcmp(violate_kind, "x32")) {
+		ret = syscall(X32_SYSCALL_BIT | SYS_getpid);
+		ret = ret < 0 && errno == ENOSYS ? 0 : ret;
 	}
+	/* allowed under --seccomp=log or off: say so, then carry on */
+	if (ret >= 0)
+		info("seccomp test hook: %s was allowed in the %s thread",
+		     violate_kind, roles[role].name);
 }
 
 void seccomp_enter_role(enum seccomp_role role)

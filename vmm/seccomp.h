@@ -40,9 +40,11 @@ int seccomp_init(const struct vm_config *cfg);
  * thread already has does nothing.  Does nothing under --seccomp=off.
  * Fails only on a kvmini bug (an unbuilt filter): then kvmini exits.
  *
- * Test hook: with KVMINI_TEST_SECCOMP_VIOLATE=ROLE in the environment
- * (ROLE as named by seccomp_role_name()), a thread entering ROLE then
- * calls socket(2), which no role allows (tests/seccomp.sh).
+ * Test hook: with KVMINI_TEST_SECCOMP_VIOLATE=ROLE[:KIND] in the
+ * environment (ROLE as named by seccomp_role_name()), a thread entering
+ * ROLE then makes a call no role allows (tests/seccomp.sh): KIND socket
+ * (the default), mmap-exec (PROT_EXEC), ioctl (KVM_CREATE_VM) or x32 (an
+ * x32 getpid, which kills without the line).
  */
 void seccomp_enter_role(enum seccomp_role role);
 

@@ -100,7 +100,7 @@ start_vm() {
 	"$kvmini" run --kernel "$g/uart_echo.elf" --mem 16M "$@" <"$in" >"$out" 2>&1 &
 	vm_pid=$!
 	for i in $(seq 600); do
-		grep -q 'echo ready' "$out" && return 0
+		grep -qs "echo ready" "$out" && return 0
 		kill -0 "$vm_pid" 2>/dev/null || return 1
 		sleep 0.1
 	done

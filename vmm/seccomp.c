@@ -397,10 +397,15 @@ static void emit_nr_rule(struct filter *f, const struct role_table *t, int nr,
 			 unsigned int deny)
 {
 	enum rule r = t->rule[nr];
+	unsigned int skip = rule_block_len(t, r);
 
 	if (r == R_NONE)
 		return;
-	emit(f, BPF_JMP | BPF_JEQ | BPF_K, 0, rule_block_len(t, r), nr);
+	if (skip > 255) { /* a BPF jump offset is 8 bits */
+		f->overflow = 1;
+		return;
+	}
+	emit(f, BPF_JMP | BPF_JEQ | BPF_K, 0, skip, nr);
 	emit_rule(f, t, r, deny);
 	f->allowed++;
 }

@@ -182,6 +182,7 @@ check-sanitize: deps
 	KVMINI=$(BUILD)/sanitize/kvmini guest-tests/run.sh
 	tests/trace.sh $(BUILD)/sanitize/kvmini
 	tests/mgmt.sh $(BUILD)/sanitize/kvmini
+	tests/seccomp.sh $(BUILD)/sanitize/kvmini
 
 check-lab: static
 	@tools/lab/check.sh

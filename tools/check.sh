@@ -44,6 +44,11 @@ part() {
 }
 
 mkdir -p build
+# every VM the tests start puts its sockets here, never in /run/kvmini
+# (tests that kill kvmini by a signal leave stale ones behind)
+KVMINI_RUNDIR=$(mktemp -d "${TMPDIR:-/tmp}/kvmini-check-run.XXXXXX")
+export KVMINI_RUNDIR
+trap 'rm -rf "$KVMINI_RUNDIR"' EXIT
 make -s all static || exit 1
 make -s -C guest-tests || exit 1
 make -s build/tests/unit-tests || exit 1
@@ -60,6 +65,7 @@ part tutorial tests/doc-commands.sh docs/tutorial.md
 part net tests/net.sh ./kvmini
 part mgmt tests/mgmt.sh ./kvmini
 part safety tests/safety.sh ./kvmini
+part seccomp tests/seccomp.sh ./kvmini
 part fuzz tests/fuzz/replay.sh build/fuzz-replay
 if [ "${KVMINI_SKIP_LAB:-0}" = 1 ]; then
 	echo "=== lab: skipped (KVMINI_SKIP_LAB=1)"

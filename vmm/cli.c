@@ -193,6 +193,33 @@ static int parse_net(const char *arg, struct vm_config *cfg, char *why)
 	return 0;
 }
 
+static int parse_seccomp(const char *s, struct vm_config *cfg, char *why)
+{
+	if (strcmp(s, "on") == 0) {
+		cfg->seccomp = SECCOMP_MODE_ON;
+	} else if (strcmp(s, "off") == 0) {
+		cfg->seccomp = SECCOMP_MODE_OFF;
+	} else if (strcmp(s, "log") == 0) {
+		cfg->seccomp = SECCOMP_MODE_LOG;
+	} else {
+		snprintf(why, CLI_ERR_LEN,
+			 "--seccomp must be on, off or log, not '%s'", s);
+		return -1;
+	}
+	return 0;
+}
+
+static int parse_nonempty(const char *s, const char *opt, const char **dst,
+			  char *why)
+{
+	if (!s[0]) {
+		snprintf(why, CLI_ERR_LEN, "%s needs a value", opt);
+		return -1;
+	}
+	*dst = s;
+	return 0;
+}
+
 static int parse_reboot(const char *s, struct vm_config *cfg, char *why)
 {
 	if (strcmp(s, "exit") == 0) {
@@ -618,6 +645,14 @@ void cli_run_usage(void)
 	       "                         command line overrides and extends it\n"
 	       "      --print-config     print the VM definition in that format\n"
 	       "                         and exit without running it\n"
+	       "      --seccomp on|off|log\n"
+	       "                         system call filters per thread (default\n"
+	       "                         on: a forbidden call kills kvmini; log:\n"
+	       "                         the kernel logs it and allows it)\n"
+	       "      --user USER[:GROUP]\n"
+	       "                         run as USER once /dev/kvm, the images\n"
+	       "                         and the taps are open (needs root)\n"
+	       "      --chroot DIR       chroot to DIR once they are open\n"
 	       "  -h, --help             this help\n"
 	       "\n"
 	       "Console: Ctrl-A x quits, Ctrl-A Ctrl-A sends Ctrl-A, Ctrl-A h helps.\n"
@@ -640,6 +675,9 @@ enum {
 	OPT_PRINT_CONFIG, /* command line only */
 	OPT_DETACH,
 	OPT_LOG,
+	OPT_SECCOMP,
+	OPT_USER,
+	OPT_CHROOT,
 };
 
 static const struct option run_options[] = {
@@ -668,6 +706,9 @@ static const struct option run_options[] = {
 	{ "print-config", no_argument, NULL, OPT_PRINT_CONFIG },
 	{ "detach", no_argument, NULL, OPT_DETACH },
 	{ "log", required_argument, NULL, OPT_LOG },
+	{ "seccomp", required_argument, NULL, OPT_SECCOMP },
+	{ "user", required_argument, NULL, OPT_USER },
+	{ "chroot", required_argument, NULL, OPT_CHROOT },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -699,6 +740,10 @@ static int parse_run_option(int opt, const char *arg, struct vm_config *cfg,
 	case OPT_HUGEPAGES: return parse_hugepages(arg, cfg, why);
 	case OPT_DETACH: cfg->detach = 1; return 0;
 	case OPT_LOG: cfg->log_path = arg; return 0;
+	case OPT_SECCOMP: return parse_seccomp(arg, cfg, why);
+	case OPT_USER: return parse_nonempty(arg, "--user", &cfg->user, why);
+	case OPT_CHROOT:
+		return parse_nonempty(arg, "--chroot", &cfg->chroot_dir, why);
 	default:
 		/* getopt already named the problem; keep ours short */
 		snprintf(why, CLI_ERR_LEN, "try 'kvmini run --help'");
@@ -809,6 +854,14 @@ int cli_run_finish(struct vm_config *cfg, char *why)
 		snprintf(why, CLI_ERR_LEN,
 			 "--ksm cannot merge hugetlbfs pages: drop --ksm or "
 			 "use --hugepages without =DIR");
+		return -1;
+	}
+	if ((cfg->user || cfg->chroot_dir) && cfg->reboot == REBOOT_RESTART) {
+		/* a restart reopens /dev/kvm, the images and the taps */
+		snprintf(why, CLI_ERR_LEN,
+			 "--user and --chroot cannot be combined with "
+			 "--reboot restart (a restart reopens /dev/kvm and the "
+			 "images)");
 		return -1;
 	}
 	if (!cfg->name) {

@@ -106,6 +106,14 @@ enum boot_source {
 	BOOT_DISK,   /* the firmware (bios/) boots drive 0x80 */
 };
 
+/* --seccomp (vmm/seccomp.h) */
+enum seccomp_mode {
+	SECCOMP_MODE_DEFAULT, /* on; log in sanitizer builds */
+	SECCOMP_MODE_ON,
+	SECCOMP_MODE_OFF,
+	SECCOMP_MODE_LOG,
+};
+
 struct vm_config {
 	enum boot_source boot;
 	int boot_given; /* --boot was on the command line */
@@ -141,6 +149,10 @@ struct vm_config {
 	int ksm;		    /* --ksm: madvise(MADV_MERGEABLE) */
 	int hugepages;		    /* --hugepages[=DIR] */
 	const char *hugepages_path; /* DIR, a hugetlbfs mount; NULL: THP */
+	/* hardening (docs/threat-model.md) */
+	enum seccomp_mode seccomp;
+	const char *user;	/* --user USER[:GROUP], or NULL */
+	const char *chroot_dir; /* --chroot DIR, or NULL */
 };
 
 #endif

@@ -14,6 +14,7 @@
 #include "console_sock.h"
 #include "event_loop.h"
 #include "log.h"
+#include "seccomp.h"
 #include "serial.h"
 #include "vm.h"
 
@@ -219,6 +220,7 @@ static void *pump_thread(void *arg)
 	char buf[512];
 	ssize_t n;
 
+	seccomp_enter_role(SECCOMP_ROLE_CONSOLE);
 	while ((n = read(STDIN_FILENO, buf, sizeof(buf))) > 0)
 		for (ssize_t off = 0, w; off < n; off += w) {
 			w = write(con->pump_fds[1], buf + off, n - off);

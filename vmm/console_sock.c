@@ -21,6 +21,7 @@
 struct console_sock {
 	char name[VM_NAME_MAX + 1];
 	struct event_loop *loop; /* NULL between VMs */
+	uid_t uid;		 /* who started kvmini: may attach */
 	struct serial *serial;
 	struct event_source listen_src;
 	struct event_source client_src; /* fd -1: nobody attached */
@@ -269,6 +270,17 @@ static void say(int fd, const char *line)
  * One client at a time: a second one is told so and closed, so that two
  * people never type into the same shell without knowing it.
  */
+/* The directory is 0700 and the socket 0600: this is a second wall. */
+static int peer_allowed(const struct console_sock *cs, int fd)
+{
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len))
+		return 0;
+	return cred.uid == cs->uid || cred.uid == 0;
+}
+
 static void listen_ready(struct event_source *src, uint32_t events)
 {
 	struct console_sock *cs = src->opaque;
@@ -278,6 +290,11 @@ static void listen_ready(struct event_source *src, uint32_t events)
 
 	if (fd < 0)
 		return;
+	if (!peer_allowed(cs, fd)) {
+		say(fd, "kvmini: permission denied\r\n");
+		close(fd);
+		return;
+	}
 	if (cs->client_src.fd >= 0) {
 		snprintf(line, sizeof(line),
 			 "kvmini: the console of %s is in use by another "
@@ -378,6 +395,7 @@ struct console_sock *console_sock_create(const char *name)
 		err("out of memory for the console ring");
 		return NULL;
 	}
+	cs->uid = geteuid();
 	snprintf(cs->name, sizeof(cs->name), "%s", name);
 	pthread_mutex_init(&cs->lock, NULL);
 	cs->listen_src = (struct event_source){ .fd = -1,

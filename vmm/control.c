@@ -32,6 +32,7 @@
 #include "log.h"
 #include "pause.h"
 #include "rundir.h"
+#include "seccomp.h"
 #include "vm.h"
 
 /* `kvmini stop`: like SIGTERM, the VM ended from outside (docs/kvmini.1) */
@@ -53,7 +54,9 @@ struct control {
 	dev_t dev; /* the socket file we bound, to unlink only ours */
 	ino_t ino;
 	int listen_fd;
-	int wake_fd;
+	int wake_fd;	   /* control_attach() or control_destroy() */
+	int quit;	   /* the thread is to end */
+	int enter_role;	   /* the thread is to take its seccomp filter */
 	pthread_t thread;
 	int started;
 	uid_t uid;
@@ -264,6 +267,13 @@ static int op_act(void *opaque, enum control_action a, char *why,
 		ctl->shutting_down = 1;
 		return 0;
 	case CONTROL_REBOOT:
+		if (ctl->ctx.cfg->user || ctl->ctx.cfg->chroot_dir) {
+			/* the new VM would reopen /dev/kvm and the images */
+			snprintf(why, why_len,
+				 "a VM started with --user or --chroot cannot "
+				 "be reset; stop it and run it again");
+			return -1;
+		}
 		vm_request_stop(vm, VM_STOP_RESET, EXIT_OK);
 		return 0;
 	case CONTROL_STOP:
@@ -435,6 +445,24 @@ static int poll_timeout(struct control *ctl, uint64_t now)
 	return soonest <= now ? 0 : (int)((soonest - now) / 1000000 + 1);
 }
 
+/*
+ * The thread exists before the privileges are dropped (glibc makes every
+ * thread do setuid() itself), so it takes its seccomp filter only when
+ * the first VM is attached, after the drop.  Returns 1 when it is to end.
+ */
+static int woken(struct control *ctl)
+{
+	uint64_t count;
+
+	if (read(ctl->wake_fd, &count, sizeof(count)) < 0 && errno != EAGAIN)
+		return 1;
+	if (__atomic_load_n(&ctl->quit, __ATOMIC_ACQUIRE))
+		return 1;
+	if (__atomic_load_n(&ctl->enter_role, __ATOMIC_ACQUIRE))
+		seccomp_enter_role(SECCOMP_ROLE_CONTROL); /* once is enough */
+	return 0;
+}
+
 static void *control_thread(void *arg)
 {
 	struct control *ctl = arg;
@@ -469,7 +497,7 @@ static void *control_thread(void *arg)
 			err("control socket: poll: %s", strerror(errno));
 			return NULL;
 		}
-		if (fds[0].revents)
+		if (fds[0].revents && woken(ctl))
 			return NULL;
 		if (fds[1].revents)
 			accept_clients(ctl);
@@ -642,10 +670,15 @@ fail:
 
 void control_attach(struct control *ctl, struct vm *vm)
 {
+	uint64_t one = 1;
+
 	pthread_mutex_lock(&ctl->lock);
 	ctl->vm = vm;
 	ctl->shutting_down = 0;
 	pthread_mutex_unlock(&ctl->lock);
+	if (!__atomic_exchange_n(&ctl->enter_role, 1, __ATOMIC_ACQ_REL) &&
+	    ctl->started && write(ctl->wake_fd, &one, sizeof(one)) < 0)
+		warn("control: cannot wake the thread: %s", strerror(errno));
 }
 
 void control_detach(struct control *ctl)
@@ -663,6 +696,7 @@ void control_destroy(struct control *ctl)
 	if (!ctl)
 		return;
 	if (ctl->started) {
+		__atomic_store_n(&ctl->quit, 1, __ATOMIC_RELEASE);
 		if (write(ctl->wake_fd, &one, sizeof(one)) < 0)
 			warn("control: cannot wake the thread: %s",
 			     strerror(errno));

@@ -8,6 +8,7 @@
 
 #include "event_loop.h"
 #include "log.h"
+#include "seccomp.h"
 
 int event_loop_init(struct event_loop *loop)
 {
@@ -145,6 +146,7 @@ static void *event_loop_thread(void *arg)
 	struct epoll_event evs[16];
 
 	pthread_setname_np(pthread_self(), "devices");
+	seccomp_enter_role(SECCOMP_ROLE_DEVICE);
 	for (;;) {
 		int n = epoll_wait(loop->epoll_fd, evs, 16, -1);
 

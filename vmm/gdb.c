@@ -35,6 +35,7 @@
 #include "gdb.h"
 #include "gdb_fuzz.h"
 #include "log.h"
+#include "seccomp.h"
 #include "vcpu.h"
 #include "vm.h"
 
@@ -1204,6 +1205,7 @@ static void *stub_thread(void *arg)
 	struct gdb_stub *g = arg;
 
 	pthread_setname_np(pthread_self(), "gdb");
+	seccomp_enter_role(SECCOMP_ROLE_GDB);
 	while (!quitting(g)) {
 		struct pollfd pfd[2] = { { g->listen_fd, POLLIN, 0 },
 					 { g->event_fd, POLLIN, 0 } };

@@ -14,6 +14,8 @@
 #include "detach.h"
 #include "mgmt_cmds.h"
 #include "log.h"
+#include "privdrop.h"
+#include "seccomp.h"
 #include "vm.h"
 
 struct command {
@@ -25,9 +27,14 @@ struct command {
 /*
  * Boots the VM, and again after a guest reboot with --reboot restart or
  * a `kvmini reboot`; @ctl answers requests for whichever VM is running.
+ * Privileges go (--user, --chroot) once the first VM holds everything
+ * open, before any guest code runs.
  */
-static int run_vm(struct vm_config *cfg, struct control *ctl)
+static int run_vm(struct vm_config *cfg, struct control *ctl,
+		  const struct privdrop *drop)
 {
+	int dropped = 0;
+
 	for (;;) {
 		struct vm *vm = vm_create(cfg);
 		enum vm_stop_kind kind;
@@ -35,11 +42,16 @@ static int run_vm(struct vm_config *cfg, struct control *ctl)
 
 		if (!vm)
 			return EXIT_FAILURE_RT;
+		if (!dropped && privdrop_apply(drop)) {
+			vm_destroy(vm);
+			return EXIT_FAILURE_RT;
+		}
+		dropped = 1;
 		if (cfg->detach) {
 			vm->on_started = detach_ready;
 			vm->on_started_arg = cfg;
 		}
-		control_attach(ctl, vm);
+		control_attach(ctl, vm); /* after the drop: see control.c */
 		ret = vm_run(vm);
 		kind = vm->stop_kind;
 		control_detach(ctl);
@@ -58,6 +70,7 @@ static int cmd_run(int argc, char **argv)
 {
 	struct vm_config cfg;
 	char why[CLI_ERR_LEN];
+	struct privdrop drop;
 	struct control *ctl;
 	int ret;
 
@@ -70,12 +83,18 @@ static int cmd_run(int argc, char **argv)
 		err("%s", why);
 		return EXIT_USAGE;
 	}
+	if (privdrop_resolve(&cfg, &drop, why, sizeof(why))) {
+		err("%s", why);
+		return EXIT_USAGE;
+	}
 	/* threads do not survive fork(): go to the background first */
 	if (cfg.detach) {
 		ret = detach_start(&cfg);
 		if (ret >= 0)
 			return ret; /* the parent, or a child that failed */
 	}
+	if (seccomp_init(&cfg))
+		return EXIT_FAILURE_RT;
 	/* before any thread: `kvmini list/stop/...` reach the VM here */
 	ctl = control_create(&cfg);
 	if (!ctl)
@@ -88,7 +107,7 @@ static int cmd_run(int argc, char **argv)
 			return EXIT_FAILURE_RT;
 		}
 	}
-	ret = run_vm(&cfg, ctl);
+	ret = run_vm(&cfg, ctl, &drop);
 	control_destroy(ctl);
 	console_sock_free(cfg.console_sock);
 	return ret;

@@ -11,6 +11,7 @@
 #include "log.h"
 #include "observe.h"
 #include "pause.h"
+#include "seccomp.h"
 #include "vcpu.h"
 #include "vm.h"
 
@@ -322,6 +323,7 @@ static void *vcpu_thread(void *arg)
 	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
 	if (!pthread_getcpuclockid(pthread_self(), &vcpu->cpu_clock))
 		__atomic_store_n(&vcpu->cpu_clock_ok, 1, __ATOMIC_RELEASE);
+	seccomp_enter_role(SECCOMP_ROLE_VCPU);
 
 	while (!vm_stopping(vcpu->vm)) {
 		if (__builtin_expect(gdb != NULL, 0) && gdb_vcpu_park(vcpu))

@@ -22,6 +22,7 @@
 #include "observe.h"
 #include "pci.h"
 #include "platform.h"
+#include "seccomp.h"
 #include "virtio_blk.h"
 #include "virtio_net.h"
 #include "serial.h"
@@ -347,6 +348,8 @@ int vm_run(struct vm *vm)
 	if (vm->on_started && started == vm->nr_vcpus &&
 	    __atomic_load_n(&vm->stop_kind, __ATOMIC_ACQUIRE) != VM_STOP_ERROR)
 		vm->on_started(vm->on_started_arg);
+	/* last: the threads above inherited no filter from this one */
+	seccomp_enter_role(SECCOMP_ROLE_MAIN);
 	wait_for_stop(vm);
 	gdb_stop(vm); /* before the joins: the stub kicks vCPU threads */
 	for (int i = 0; i < started; i++)

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* kvmini <command> [options]: the front end. */
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -35,6 +36,9 @@ static int cmd_run(int argc, char **argv)
 
 		if (!vm)
 			return EXIT_FAILURE_RT;
+		/* hand back the set-up's freed heap pages (ACPI tables, the
+		 * kernel image): they would stay resident for the VM's life */
+		malloc_trim(0);
 		ret = vm_run(vm);
 		kind = vm->stop_kind;
 		vm_destroy(vm);

@@ -103,6 +103,26 @@ vm_mem() {
 }
 declare -A NA_MEM
 
+# vm_lab_boot_rows: the KVM lab's Linux boot times, quoted from the section
+# of docs/bench.md that tools/bench/lab-boot.sh's results were copied to
+# (its table: kvmini, QEMU -M microvm, QEMU -M q35); not measured here
+vm_lab_boot_rows() {
+	local label k q col line
+	[ -f docs/bench.md ] || return 0
+	while IFS='|' read -r _ label k q _; do
+		label=${label# } label=${label% }
+		line="| lab, Linux boot, $label (not measured by make bench; tools/bench/lab-boot.sh) |"
+		for col in "${VCOLS[@]}"; do
+			case $col in
+			kvmini-vm) line+="$k|" ;;
+			qemu-vm) line+="$q|" ;;
+			*) line+=" - |" ;;
+			esac
+		done
+		echo "$line"
+	done < <(grep -E '^\| (cloud|tiny) kernel: ' docs/bench.md)
+}
+
 # vm_guest_ram_rss PID: Rss (kB) of the process's largest anonymous mapping,
 # its guest RAM (kvmini and QEMU each map the RAM of these guests in one)
 vm_guest_ram_rss() {
@@ -195,6 +215,7 @@ vm_report() {
 		for col in "${VCOLS[@]}"; do line+=" $(vm_cell "$row" "$col") |"; done
 		echo "$line"
 	done
+	vm_lab_boot_rows
 	echo
 	for col in "${VCOLS[@]}"; do
 		[ -n "${NA[$col]:-}" ] && echo "- ${COLNAME[$col]}: n/a, ${NA[$col]}"

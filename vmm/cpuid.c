@@ -5,6 +5,7 @@
  * ID in every leaf that reports one.  KVM's paravirt leaves (0x40000000+)
  * pass through unchanged.
  */
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -12,11 +13,12 @@
 #include "vcpu.h"
 #include "vm.h"
 
-#define CPUID_1_ECX_HYPERVISOR (1U << 31)
-#define CPUID_1_EDX_HTT	       (1U << 28)
-#define TOPO_LEVEL_SMT	       1
-#define TOPO_LEVEL_CORE	       2
-#define TOPO_SUBLEAVES	       3
+#define CPUID_1_ECX_TSC_DEADLINE (1U << 24)
+#define CPUID_1_ECX_HYPERVISOR	 (1U << 31)
+#define CPUID_1_EDX_HTT		 (1U << 28)
+#define TOPO_LEVEL_SMT		 1
+#define TOPO_LEVEL_CORE		 2
+#define TOPO_SUBLEAVES		 3
 
 /* Bits of APIC ID that number the cores: ceil(log2(n)). */
 static unsigned int core_id_bits(int n)
@@ -28,13 +30,22 @@ static unsigned int core_id_bits(int n)
 	return bits;
 }
 
-static void set_leaf_1(struct kvm_cpuid_entry2 *e, int apic_id, int n)
+static void set_leaf_1(struct kvm_cpuid_entry2 *e, int apic_id, int n,
+		       bool tsc_deadline)
 {
 	unsigned int ids = 1U << core_id_bits(n);
 
 	e->ebx =
 		(e->ebx & 0xffff) | (ids & 0xff) << 16 | (apic_id & 0xff) << 24;
 	e->ecx |= CPUID_1_ECX_HYPERVISOR;
+	/*
+	 * Kernels before 6.14 leave the TSC-deadline timer out of
+	 * KVM_GET_SUPPORTED_CPUID: userspace with an in-kernel LAPIC (always,
+	 * here) sets it when KVM has the capability.  Without it Linux
+	 * calibrates the LAPIC timer against the PIT at boot (~0.1 s).
+	 */
+	if (tsc_deadline)
+		e->ecx |= CPUID_1_ECX_TSC_DEADLINE;
 	if (n > 1)
 		e->edx |= CPUID_1_EDX_HTT;
 	else
@@ -119,6 +130,8 @@ int vcpu_setup_cpuid(struct vcpu *vcpu)
 {
 	const struct kvm_cpuid2 *sup = vcpu->vm->cpuid;
 	int n = vcpu->vm->nr_vcpus;
+	bool tsc_deadline = ioctl(vcpu->vm->kvm_fd, KVM_CHECK_EXTENSION,
+				  KVM_CAP_TSC_DEADLINE_TIMER) > 0;
 	struct kvm_cpuid2 *c;
 	size_t sz = sizeof(*c) + sup->nent * sizeof(c->entries[0]);
 	int ret;
@@ -133,7 +146,7 @@ int vcpu_setup_cpuid(struct vcpu *vcpu)
 		struct kvm_cpuid_entry2 *e = &c->entries[i];
 
 		switch (e->function) {
-		case 1: set_leaf_1(e, vcpu->id, n); break;
+		case 1: set_leaf_1(e, vcpu->id, n, tsc_deadline); break;
 		case 4: set_leaf_4(e, n); break;
 		case 0xb:
 		case 0x1f: set_extended_topology(e, vcpu->id, n); break;

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* kvmini <command> [options]: the front end. */
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -47,6 +48,9 @@ static int run_vm(struct vm_config *cfg, struct control *ctl,
 			return EXIT_FAILURE_RT;
 		}
 		dropped = 1;
+		/* hand back the set-up's freed heap pages (ACPI tables, the
+		 * kernel image): they would stay resident for the VM's life */
+		malloc_trim(0);
 		if (cfg->detach) {
 			vm->on_started = detach_ready;
 			vm->on_started_arg = cfg;

@@ -3,7 +3,8 @@
 # that carry the host's qemu-system-x86_64 into the KVM lab's L1: the
 # binary, the shared libraries ldd names (symlinks resolved: mkinitramfs-l1.sh
 # copies with cp -a), the dynamic loader, and the firmware a q35 guest with
-# -kernel needs (SeaBIOS bios-256k.bin, kvmvapic.bin, linuxboot_dma.bin).
+# -kernel needs (SeaBIOS bios-256k.bin, kvmvapic.bin, linuxboot_dma.bin),
+# and qboot (bios-microvm.bin) for -M microvm.
 # virtio-net-pci must be given romfile= (no efi-virtio.rom is carried).
 #
 #   tools/lab/run.sh ... $(tools/bench/lab-qemu-files.sh)
@@ -27,6 +28,7 @@ done < <(ldd "$QEMU" | awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// { p
 for d in /usr/share/seabios /usr/share/qemu; do
 	if [[ -e $d/bios-256k.bin ]]; then emit "$d/bios-256k.bin" /usr/share/seabios/bios-256k.bin && break; fi
 done
-for f in kvmvapic.bin linuxboot_dma.bin linuxboot.bin; do
+# bios-microvm.bin: qboot, -M microvm's firmware (lab bench-boot.sh)
+for f in kvmvapic.bin linuxboot_dma.bin linuxboot.bin bios-microvm.bin; do
 	emit "/usr/share/qemu/$f" "/usr/share/qemu/$f"
 done

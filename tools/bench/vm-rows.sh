@@ -68,7 +68,7 @@ vm_spawn() {
 
 # vm_mem COL VCPUS: RSS of the VMM while bench_mem sits halted
 vm_mem() {
-	local col=$1 cpus=$2 pid st rss anon file ram
+	local col=$1 cpus=$2 pid st rss anon file ram priv pss
 	vm_cmd_of "$col" bench_mem "$cpus" "$VM_MEM_RAM"
 	# emptied here, not by the redirection below: that one runs in the
 	# background job, maybe after the first poll saw the last run's line
@@ -81,7 +81,7 @@ vm_mem() {
 		sleep 0.05
 	done
 	if grep -q ready "$B/mem.out" && st=$(cat "/proc/$pid/status" 2>/dev/null) &&
-		ram=$(vm_guest_ram_rss "$pid"); then
+		ram=$(vm_guest_ram_rss "$pid") && read -r priv pss < <(vm_own_private_pss "$pid"); then
 		rss=$(awk '/^VmRSS:/ { print $2 }' <<<"$st")
 		anon=$(awk '/^RssAnon:/ { print $2 }' <<<"$st")
 		file=$(awk '/^RssFile:/ { print $2 }' <<<"$st")
@@ -90,8 +90,10 @@ vm_mem() {
 		add "vm|mem$cpus|$col|ram" "$(calc "$ram / 1024")"
 		add "vm|mem$cpus|$col|anon" "$(calc "$anon / 1024")"
 		add "vm|mem$cpus|$col|file" "$(calc "$file / 1024")"
-		printf '%s|mem%s|VmRSS=%s RssAnon=%s RssFile=%s guest_ram_rss=%s kB threads=%s\n' \
-			"$col" "$cpus" "$rss" "$anon" "$file" "$ram" \
+		add "vm|mem$cpus|$col|priv" "$(calc "$priv / 1024")"
+		add "vm|mem$cpus|$col|pss" "$(calc "$pss / 1024")"
+		printf '%s|mem%s|VmRSS=%s RssAnon=%s RssFile=%s guest_ram_rss=%s private=%s pss=%s kB threads=%s\n' \
+			"$col" "$cpus" "$rss" "$anon" "$file" "$ram" "$priv" "$pss" \
 			"$(awk '/^Threads:/ { print $2 }' <<<"$st")" >>"$B/runs.txt"
 	else
 		NA_MEM[$col|$cpus]=$((${NA_MEM[$col|$cpus]:-0} + 1))
@@ -101,6 +103,26 @@ vm_mem() {
 }
 declare -A NA_MEM
 
+# vm_lab_boot_rows: the KVM lab's Linux boot times, quoted from the section
+# of docs/bench.md that tools/bench/lab-boot.sh's results were copied to
+# (its table: kvmini, QEMU -M microvm, QEMU -M q35); not measured here
+vm_lab_boot_rows() {
+	local label k q col line
+	[ -f docs/bench.md ] || return 0
+	while IFS='|' read -r _ label k q _; do
+		label=${label# } label=${label% }
+		line="| lab, Linux boot, $label (not measured by make bench; tools/bench/lab-boot.sh) |"
+		for col in "${VCOLS[@]}"; do
+			case $col in
+			kvmini-vm) line+="$k|" ;;
+			qemu-vm) line+="$q|" ;;
+			*) line+=" - |" ;;
+			esac
+		done
+		echo "$line"
+	done < <(grep -E '^\| (cloud|tiny) kernel: ' docs/bench.md)
+}
+
 # vm_guest_ram_rss PID: Rss (kB) of the process's largest anonymous mapping,
 # its guest RAM (kvmini and QEMU each map the RAM of these guests in one)
 vm_guest_ram_rss() {
@@ -108,6 +130,26 @@ vm_guest_ram_rss() {
 		/^Size:/ { size = $2 }
 		/^Rss:/ && anon && size > best { best = size; rss = $2 }
 		END { if (best) print rss; else exit 1 }' "/proc/$1/smaps" 2>/dev/null
+}
+
+# vm_own_private_pss PID: "PRIVATE PSS" (kB) of every mapping but the guest
+# RAM (the largest anonymous one): what the VMM alone holds (its heap,
+# stacks, dirtied data, and file pages no other process maps), and its
+# proportional share of the rest (shared libraries' pages split among the
+# processes that map them)
+vm_own_private_pss() {
+	awk '/^[0-9a-f]+-[0-9a-f]+ / { n++; anon[n] = NF < 6 }
+		/^Size:/ { size[n] = $2 }
+		/^Pss:/ { pss[n] = $2 }
+		/^Private_(Clean|Dirty):/ { priv[n] += $2 }
+		END {
+			for (i = 1; i <= n; i++)
+				if (anon[i] && size[i] > size[best]) best = i
+			if (!best) exit 1
+			for (i = 1; i <= n; i++)
+				if (i != best) { p += priv[i]; s += pss[i] }
+			print p, s
+		}' "/proc/$1/smaps" 2>/dev/null
 }
 
 # vm_rep REP: one round of every selected row and column
@@ -173,6 +215,7 @@ vm_report() {
 		for col in "${VCOLS[@]}"; do line+=" $(vm_cell "$row" "$col") |"; done
 		echo "$line"
 	done
+	vm_lab_boot_rows
 	echo
 	for col in "${VCOLS[@]}"; do
 		[ -n "${NA[$col]:-}" ] && echo "- ${COLNAME[$col]}: n/a, ${NA[$col]}"
@@ -187,7 +230,7 @@ vm_report() {
 		for col in kvmini-vm qemu-vm; do
 			[[ " ${VCOLS[*]} " == *" $col "* ]] || continue
 			m="${m:+$m; }${COLNAME[$col]}: VmRSS minus the $VM_TOUCH_MB MiB the guest touched $(vm_cell "$row" "$col" "|beyond")," \
-			m+=" guest RAM mapping $(vm_cell "$row" "$col" "|ram"), RssAnon $(vm_cell "$row" "$col" "|anon"), RssFile $(vm_cell "$row" "$col" "|file")"
+			m+=" guest RAM mapping $(vm_cell "$row" "$col" "|ram"), RssAnon $(vm_cell "$row" "$col" "|anon"), RssFile $(vm_cell "$row" "$col" "|file"); outside the guest RAM mapping: private (USS) $(vm_cell "$row" "$col" "|priv"), PSS $(vm_cell "$row" "$col" "|pss")"
 		done
 		echo "- ${row#mem} vCPU(s), VmRSS split, MiB: $m"
 	done

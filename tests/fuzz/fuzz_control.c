@@ -3,14 +3,15 @@
  * vmm/control_proto.c: the control socket's request parser and replies,
  * with a fake VM behind ctx->ops.  Input: u8 flags (bit 0: actions fail,
  * bit 1: snapshots fail, bit 2: memory n/a, bit 3: up to MAX_CPUS vCPUs
- * instead of up to 4: big replies, slow), u8 vCPU count, then request
- * lines separated by '\n' (any bytes).
+ * instead of up to 4: big replies, slow; bit 4: no config for dumpconfig),
+ * u8 vCPU count, then request lines separated by '\n' (any bytes).
  * Checked: ASan/UBSan, and the reply framing every client relies on: each
  * reply is whole lines, the last is exactly "ok" or starts "error: ", no
  * data line looks like either, and it is never larger than the limit.
  */
 #include <string.h>
 
+#include "cli.h"
 #include "config.h"
 #include "control.h"
 #include "fuzz.h"
@@ -98,11 +99,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct strbuf reply;
 	const char *req, *end;
 
-	if (!snap)
+	static struct vm_config cfg;
+
+	if (!snap) {
 		snap = control_snapshot_alloc();
+		/* what `dumpconfig` formats */
+		cli_run_defaults(&cfg);
+		cfg.kernel = "/k/vmlinuz";
+		cfg.name = "fuzz-vm";
+	}
 	FUZZ_CHECK(snap);
 	ctx.snap = snap;
 	flags = fuzz_u8(&in);
+	ctx.cfg = flags & 16 ? NULL : &cfg;
 	nr_vcpus = fuzz_u8(&in) % (flags & 8 ? MAX_CPUS + 1 : 5);
 	if (in.pos > size)
 		return 0;

@@ -268,7 +268,8 @@ fi
 # mode 0666 (as Debian ships /dev/net/tun), so the open works but creating
 # a tap needs CAP_NET_ADMIN.
 priv=$work/priv
-nobody=(setpriv --reuid=65534 --regid=65534 --clear-groups)
+# (a user without XDG_RUNTIME_DIR: its sockets go to /tmp/kvmini-65534)
+nobody=(env -u KVMINI_RUNDIR -u XDG_RUNTIME_DIR setpriv --reuid=65534 --regid=65534 --clear-groups)
 
 # priv_setup: the device nodes and copies, or a reason on stdout
 priv_setup() {

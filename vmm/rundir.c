@@ -36,44 +36,62 @@ int vm_name_check(const char *name, char *why, size_t why_len)
 	return 0;
 }
 
-static const char *rundir_base(int *user)
+/* The directory's path: KVMINI_RUNDIR, else per user (rundir.h). */
+static int rundir_name(char *buf, size_t len, int *shared_tmp)
 {
 	const char *env = getenv("KVMINI_RUNDIR");
 	const char *xdg = getenv("XDG_RUNTIME_DIR");
 
-	*user = 0;
+	*shared_tmp = 0;
 	if (env && *env)
-		return env;
-	if (geteuid() != 0 && xdg && *xdg) {
-		*user = 1;
-		return xdg;
+		return snprintf(buf, len, "%s", env);
+	if (geteuid() == 0)
+		return snprintf(buf, len, "/run/kvmini");
+	if (xdg && *xdg)
+		return snprintf(buf, len, "%s/kvmini", xdg);
+	/* a user without a runtime directory (no login session) */
+	*shared_tmp = 1;
+	return snprintf(buf, len, "/tmp/kvmini-%u", (unsigned int)geteuid());
+}
+
+/* In /tmp anyone could have made the directory first: it must be ours. */
+static int rundir_owned(const char *dir, char *why, size_t why_len)
+{
+	struct stat st;
+
+	if (lstat(dir, &st)) {
+		snprintf(why, why_len, "cannot use %s: %s", dir,
+			 strerror(errno));
+		return -1;
 	}
-	return "/run";
+	if (!S_ISDIR(st.st_mode) || st.st_uid != geteuid() ||
+	    (st.st_mode & 077)) {
+		snprintf(why, why_len,
+			 "%s is not a directory of this user with mode 0700; "
+			 "remove it or set XDG_RUNTIME_DIR",
+			 dir);
+		return -1;
+	}
+	return 0;
 }
 
 int rundir_get(char *buf, size_t len, int create, char *why, size_t why_len)
 {
-	int user;
-	const char *base = rundir_base(&user);
-	int n;
+	int shared_tmp;
+	int n = rundir_name(buf, len, &shared_tmp);
 
-	if (getenv("KVMINI_RUNDIR") && *getenv("KVMINI_RUNDIR"))
-		n = snprintf(buf, len, "%s", base);
-	else
-		n = snprintf(buf, len, "%s/kvmini", base);
 	if (n < 0 || (size_t)n >= len) {
-		snprintf(why, why_len, "runtime directory path too long: %s",
-			 base);
+		snprintf(why, why_len, "runtime directory path too long");
 		return -1;
 	}
-	if (!create)
-		return 0;
 	/* only the owner may reach the sockets (docs/threat-model.md) */
-	if (mkdir(buf, 0700) && errno != EEXIST) {
+	if (create && mkdir(buf, 0700) && errno != EEXIST) {
 		snprintf(why, why_len, "cannot create %s: %s", buf,
 			 strerror(errno));
 		return -1;
 	}
+	if (shared_tmp && (create || !access(buf, F_OK)))
+		return rundir_owned(buf, why, why_len);
 	return 0;
 }
 

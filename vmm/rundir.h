@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Where a running VM's sockets live: $XDG_RUNTIME_DIR/kvmini/ for a user,
- * /run/kvmini/ for root (or when XDG_RUNTIME_DIR is unset).  Each VM owns
+ * Where a running VM's sockets live: /run/kvmini/ for root,
+ * $XDG_RUNTIME_DIR/kvmini/ for a user, /tmp/kvmini-UID/ for a user without
+ * XDG_RUNTIME_DIR (refused unless it is that user's, mode 0700).  Each VM owns
  * NAME.ctl (control socket) and NAME.console (serial console stream), both
  * mode 0600, in a directory of mode 0700.  KVMINI_RUNDIR overrides the
  * directory (tests use it so that they never meet real VMs).

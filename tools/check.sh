@@ -9,7 +9,7 @@ set -uo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
-total_pass=0 total_fail=0 parts_failed=()
+total_pass=0 total_fail=0 parts_failed=() timings=()
 
 # tally NAME: reads a part's output on stdin, adds its counts
 tally() {
@@ -29,11 +29,12 @@ tally() {
 
 # part NAME CMD...: runs one part, shows its output, counts its results
 part() {
-	local name=$1 rc
+	local name=$1 rc start=$SECONDS
 	shift
 	echo "=== $name"
 	"$@" 2>&1 | tee "build/check-$name.log"
 	rc=${PIPESTATUS[0]}
+	timings+=("$name $((SECONDS - start))s")
 	tally "$name" <"build/check-$name.log"
 	if [ "$rc" -ne 0 ]; then
 		parts_failed+=("$name")
@@ -74,6 +75,7 @@ else
 fi
 
 echo "==="
+echo "time per part: ${timings[*]} (all: $((SECONDS / 60))m$((SECONDS % 60))s)"
 [ "${#parts_failed[@]}" -eq 0 ] || echo "failed parts: ${parts_failed[*]}"
 echo "check: $total_pass passed, $total_fail failed"
 [ "${#parts_failed[@]}" -eq 0 ] && [ "$total_fail" -eq 0 ]

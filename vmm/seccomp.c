@@ -233,6 +233,8 @@ static const struct rule_entry setup_rules[] = {
 	ALLOW(rt_sigaction),  ALLOW(seccomp),
 	ALLOW(prctl), /* PR_SET_NAME for the threads' names */
 	ALLOW(getrandom),     ALLOW(sched_getaffinity),
+	/* --hugepages=DIR: the RAM file in the hugetlbfs mount */
+	ALLOW(statfs),	      ALLOW(ftruncate),
 };
 
 static const unsigned int setup_ioctls[] = {

@@ -307,6 +307,11 @@ const char *seccomp_role_name(enum seccomp_role role)
 	return role < SECCOMP_NR_ROLES ? roles[role].name : "?";
 }
 
+enum seccomp_role seccomp_thread_role(void)
+{
+	return thread_role;
+}
+
 int seccomp_role_allowed(enum seccomp_role role)
 {
 	return role < SECCOMP_NR_ROLES ? filters[role].allowed : 0;

@@ -140,6 +140,28 @@ else
 		else
 			fail "hugetlbfs_backing (the guest did not start)"
 		fi
+		# kvmini reboot: the main thread builds the next VM under its
+		# seccomp filter, hugetlbfs file included
+		export KVMINI_RUNDIR=$work/run
+		if start_guest hreboot --mem 32M --name mem-hreboot \
+			--hugepages="$work/huge" --seccomp=on; then
+			"$kvmini" reboot mem-hreboot >/dev/null 2>&1
+			# a second reset is taken once the new VM is attached
+			for _ in $(seq 600); do # hang guard: 60 s
+				"$kvmini" reboot mem-hreboot >/dev/null 2>&1 && break
+				kill -0 "$pid" 2>/dev/null || break
+				sleep 0.1
+			done
+			if kill -0 "$pid" 2>/dev/null; then
+				pass hugetlbfs_reboot
+			else
+				fail "hugetlbfs_reboot (kvmini died rebuilding the VM:)"
+				sed 's/^/    | /' "$work/hreboot.err" | tail -3
+			fi
+			stop_guest "$pid"
+		else
+			fail "hugetlbfs_reboot (the guest did not start)"
+		fi
 	fi
 fi
 

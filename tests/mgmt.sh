@@ -267,6 +267,36 @@ check shutdown_timeout "$kvmini" shutdown vm-d --timeout 20
 reap vm-d
 check shutdown_timeout_exit [ "$rc" = 0 ]
 
+# --- stop while a reset is under way: the stop wins ------------------------
+start vm-e
+until_true is_state vm-e running
+# "stop" right behind "reboot" on one connection: it reaches the VM being
+# reset (or, later, "restarting; try again", and then kvmini stop)
+python3 - "$KVMINI_RUNDIR/vm-e.ctl" >"$work/reset-stop" 2>&1 <<'PY'
+import socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.settimeout(15)
+s.connect(sys.argv[1])
+s.sendall(b"reboot\nstop\n")
+out = b""
+while out.count(b"\n") < 2:
+    b = s.recv(4096)
+    if not b:
+        break
+    out += b
+print(out.decode())
+PY
+grep -q 'try again' "$work/reset-stop" && "$kvmini" stop vm-e >/dev/null
+vm_e_gone() { ! kill -0 "${pids[vm-e]}" 2>/dev/null; }
+if until_true vm_e_gone; then
+	reap vm-e
+	check stop_during_reset [ "$rc" = 143 ]
+else
+	bad stop_during_reset "still running: $(tr '\n' ' ' <"$work/reset-stop")"
+	kill -9 "${pids[vm-e]}"
+	reap vm-e
+fi
+
 # --- usage -------------------------------------------------------------------
 for c in list stat top pause resume shutdown reboot stop kill dumpconfig; do
 	"$kvmini" $c --help >"$work/help" 2>&1

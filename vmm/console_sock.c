@@ -16,6 +16,7 @@
 #include "event_loop.h"
 #include "log.h"
 #include "rundir.h"
+#include "seccomp.h"
 #include "serial.h"
 
 struct console_sock {
@@ -50,9 +51,12 @@ static void remove_socket(void)
 
 static void crash_signal(int sig)
 {
-	if (socket_path[0])
-		unlink(socket_path); /* async-signal-safe */
-	raise(sig);		     /* SA_RESETHAND: the default action now */
+	/* async-signal-safe; not where the thread's filter forbids it (a
+	 * crash would turn into a misleading seccomp kill): the next run
+	 * of this name takes the stale socket over */
+	if (socket_path[0] && seccomp_thread_role() <= SECCOMP_ROLE_MAIN)
+		unlink(socket_path);
+	raise(sig); /* SA_RESETHAND: the default action now */
 }
 
 static void remove_socket_on_exit(void)

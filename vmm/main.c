@@ -57,8 +57,11 @@ static int run_vm(struct vm_config *cfg, struct control *ctl,
 		}
 		control_attach(ctl, vm); /* after the drop: see control.c */
 		ret = vm_run(vm);
-		kind = vm->stop_kind;
+		/* after the detach: a `kvmini stop` may still turn a reset
+		 * into the end */
 		control_detach(ctl);
+		kind = vm->stop_kind;
+		ret = vm->exit_code;
 		vm_destroy(vm);
 		if (kind == VM_STOP_RESET) {
 			info("VM reset (kvmini reboot); restarting");

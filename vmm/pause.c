@@ -50,12 +50,15 @@ int vm_pause(struct vm *vm, char *why, size_t why_len)
 		return -1;
 	}
 	__atomic_store_n(&vm->pause_req, 1, __ATOMIC_RELEASE);
-	pthread_mutex_unlock(&vm->stop_lock);
-	/* the same kick that ends a VM: KVM_RUN returns, the loop parks */
-	for (int i = 0; i < vm->nr_vcpus; i++)
-		vcpu_kick(vm->vcpus[i]);
+	/*
+	 * The same kick that ends a VM: KVM_RUN returns, the loop parks.
+	 * Under stop_lock with no stop requested, so that vm_run() cannot
+	 * have joined (and freed) a vCPU thread being kicked.
+	 */
+	if (vm->stop_kind == VM_STOP_NONE)
+		for (int i = 0; i < vm->nr_vcpus; i++)
+			vcpu_kick(vm->vcpus[i]);
 	deadline_in(&deadline, PAUSE_WAIT_MS);
-	pthread_mutex_lock(&vm->stop_lock);
 	while (vm->nr_paused < vm->nr_vcpus && vm->stop_kind == VM_STOP_NONE &&
 	       !timed_out)
 		timed_out =

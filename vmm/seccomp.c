@@ -233,6 +233,8 @@ static const struct rule_entry setup_rules[] = {
 	ALLOW(rt_sigaction),  ALLOW(seccomp),
 	ALLOW(prctl), /* PR_SET_NAME for the threads' names */
 	ALLOW(getrandom),     ALLOW(sched_getaffinity),
+	/* --hugepages=DIR: the RAM file in the hugetlbfs mount */
+	ALLOW(statfs),	      ALLOW(ftruncate),
 };
 
 static const unsigned int setup_ioctls[] = {
@@ -303,6 +305,11 @@ static __thread enum seccomp_role thread_role;
 const char *seccomp_role_name(enum seccomp_role role)
 {
 	return role < SECCOMP_NR_ROLES ? roles[role].name : "?";
+}
+
+enum seccomp_role seccomp_thread_role(void)
+{
+	return thread_role;
 }
 
 int seccomp_role_allowed(enum seccomp_role role)

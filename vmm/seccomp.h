@@ -49,6 +49,8 @@ int seccomp_init(const struct vm_config *cfg);
 void seccomp_enter_role(enum seccomp_role role);
 
 const char *seccomp_role_name(enum seccomp_role role);
+/* The calling thread's role; async-signal-safe (crash handlers). */
+enum seccomp_role seccomp_thread_role(void);
 /* How many system calls @role allows (any argument rule counts as one). */
 int seccomp_role_allowed(enum seccomp_role role);
 /* "socket" for 41; "?" when unknown (vmm/syscall_names.c). */

@@ -233,7 +233,14 @@ fail:
 void vm_request_stop(struct vm *vm, enum vm_stop_kind kind, int exit_code)
 {
 	pthread_mutex_lock(&vm->stop_lock);
-	if (vm->stop_kind == VM_STOP_NONE) {
+	/*
+	 * A signal or `kvmini stop` while a reset is under way ends kvmini:
+	 * dropped, it would be lost (the signalfd read it) and the next VM
+	 * would run on.
+	 */
+	if (vm->stop_kind == VM_STOP_NONE ||
+	    (kind == VM_STOP_USER && (vm->stop_kind == VM_STOP_RESET ||
+				      vm->stop_kind == VM_STOP_REBOOT))) {
 		vm->exit_code = exit_code;
 		__atomic_store_n(&vm->stop_kind, kind, __ATOMIC_RELEASE);
 		pthread_cond_broadcast(&vm->stop_cond);

@@ -227,7 +227,8 @@ check kill_cmd_exit [ "$rc" = 137 ]
 check kill_cmd_socket_gone [ ! -e "$KVMINI_RUNDIR/vm-c.ctl" ]
 
 # --- names ------------------------------------------------------------------
-"$kvmini" run --kernel "$guest" --mem 32M --name vm-a </dev/null >/dev/null 2>"$work/err"
+# (timeout: should vm-a be gone, this run would take the name and go on)
+timeout -k 5 60 "$kvmini" run --kernel "$guest" --mem 32M --name vm-a </dev/null >/dev/null 2>"$work/err"
 [ $? -eq 1 ] && [ "$(tr -d '\r' <"$work/err")" = "kvmini: a VM named vm-a is already running (pid ${pids[vm-a]})" ]
 verdict name_collision
 check collision_keeps_socket is_state vm-a running

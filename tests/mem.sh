@@ -18,6 +18,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 kvmini=$(realpath "${1:-$top/kvmini}")
 g=$top/build/guest-tests
 work=$(mktemp -d)
+export KVMINI_RUNDIR=$work/run # this script's VMs only
 passed=0 failed=0 skipped=0
 guest_pids=() restores=() mounts=()
 
@@ -85,10 +86,15 @@ fi
 thp=$(cat /sys/kernel/mm/transparent_hugepage/enabled 2>/dev/null || echo absent)
 if [ "$thp" = absent ] || [[ $thp == *"[never]"* ]]; then
 	skip "thp_smaps: transparent huge pages are off on this host ($thp)"
-elif start_guest thp --mem 64M --hugepages; then
+elif start_guest thp --mem 64M --hugepages --name mem-thp; then
 	kib=$(smaps_kib "$pid" AnonHugePages)
-	if [ "$kib" -gt 0 ]; then
-		pass "thp_smaps (AnonHugePages ${kib} KiB after the guest touched 16 MiB)"
+	# kvmini stat shows the same figure for its guest RAM
+	stat_huge=$("$kvmini" stat mem-thp --json 2>/dev/null |
+		python3 -c 'import json, sys; print(json.load(sys.stdin)["memory"]["anon_huge_bytes"] or 0)' 2>/dev/null)
+	if [ "$kib" -gt 0 ] && [ "${stat_huge:-0}" -le 0 ]; then
+		fail "thp_smaps (kvmini stat shows no AnonHugePages: '$stat_huge')"
+	elif [ "$kib" -gt 0 ]; then
+		pass "thp_smaps (AnonHugePages ${kib} KiB after the guest touched 16 MiB; kvmini stat: $((stat_huge / 1024)) KiB)"
 	else
 		fail "thp_smaps (AnonHugePages is 0 with --hugepages; THP: $thp)"
 	fi
@@ -142,7 +148,6 @@ else
 		fi
 		# kvmini reboot: the main thread builds the next VM under its
 		# seccomp filter, hugetlbfs file included
-		export KVMINI_RUNDIR=$work/run
 		if start_guest hreboot --mem 32M --name mem-hreboot \
 			--hugepages="$work/huge" --seccomp=on; then
 			"$kvmini" reboot mem-hreboot >/dev/null 2>&1
@@ -171,7 +176,7 @@ if [ ! -d "$ksm" ]; then
 	skip "ksm_sharing: no $ksm (a kernel without KSM)"
 elif [ ! -w "$ksm/run" ]; then
 	skip "ksm_sharing: cannot start ksmd (needs root)"
-elif start_guest ksm1 --mem 64M --ksm && pid1=$pid &&
+elif start_guest ksm1 --mem 64M --ksm --name mem-ksm1 && pid1=$pid &&
 	start_guest ksm2 --mem 64M --ksm && pid2=$pid &&
 	start_guest plain --mem 64M && pid3=$pid; then
 	before=$(cat "$ksm/pages_sharing")
@@ -204,8 +209,13 @@ elif start_guest ksm1 --mem 64M --ksm && pid1=$pid &&
 			plain=$(cat "/proc/$pid3/ksm_merging_pages")
 			per_vm+=", without --ksm $plain"
 		fi
-		if [ "${plain:-0}" -eq 0 ]; then
-			pass "ksm_sharing (pages_sharing $before -> $now$per_vm)"
+		# kvmini stat shows the effect (/proc/self/ksm_merging_pages)
+		stat_ksm=$("$kvmini" stat mem-ksm1 --json 2>/dev/null |
+			python3 -c 'import json, sys; print(json.load(sys.stdin)["memory"]["ksm_merged_bytes"] or 0)' 2>/dev/null)
+		if [ -r "/proc/$pid1/ksm_merging_pages" ] && [ "${stat_ksm:-0}" -le 0 ]; then
+			fail "ksm_sharing (kvmini stat shows no KSM merged bytes: '$stat_ksm')"
+		elif [ "${plain:-0}" -eq 0 ]; then
+			pass "ksm_sharing (pages_sharing $before -> $now$per_vm; kvmini stat: ${stat_ksm:-n/a} bytes merged)"
 		else
 			fail "ksm_sharing (a guest without --ksm got merged: $per_vm)"
 		fi

@@ -225,6 +225,12 @@ check kill_cmd "$kvmini" kill vm-c
 reap vm-c
 check kill_cmd_exit [ "$rc" = 137 ]
 check kill_cmd_socket_gone [ ! -e "$KVMINI_RUNDIR/vm-c.ctl" ]
+# with --console socket, kill removes the console socket as well
+"$kvmini" run --kernel "$guest" --mem 32M --name vm-k --detach >/dev/null 2>"$work/err"
+check kill_console_started [ -S "$KVMINI_RUNDIR/vm-k.console" ]
+"$kvmini" kill vm-k >/dev/null 2>&1
+[ ! -e "$KVMINI_RUNDIR/vm-k.console" ] && [ ! -e "$KVMINI_RUNDIR/vm-k.ctl" ]
+verdict kill_console_socket_gone
 
 # --- names ------------------------------------------------------------------
 # (timeout: should vm-a be gone, this run would take the name and go on)

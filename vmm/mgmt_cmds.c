@@ -907,6 +907,11 @@ int cmd_kill(int argc, char **argv)
 		usleep(10000);
 	if (control_sock_remove_stale(path) < 0)
 		warn("VM %s: cannot remove %s", o.name, path);
+	/* its console socket (--console socket) is as dead */
+	if (!rundir_path(path, sizeof(path), o.name, ".console", 0, why,
+			 sizeof(why)) &&
+	    control_sock_remove_stale(path) < 0)
+		warn("VM %s: cannot remove %s", o.name, path);
 	printf("VM %s (pid %ld) killed\n", o.name, c.pid);
 	return EXIT_OK;
 }

@@ -142,8 +142,14 @@ fuzz:
 deps:
 	@tools/deps.sh build
 
+# `make check SANITIZE=1` is `make check-sanitize`
+ifeq ($(SANITIZE),1)
+check:
+	@$(MAKE) -s SANITIZE= check-sanitize
+else
 check: deps
 	@tools/check.sh
+endif
 
 check-unit: deps $(TEST_BIN)
 	$(TEST_BIN)
@@ -183,6 +189,10 @@ check-sanitize: deps
 	tests/trace.sh $(BUILD)/sanitize/kvmini
 	tests/mgmt.sh $(BUILD)/sanitize/kvmini
 	tests/seccomp.sh $(BUILD)/sanitize/kvmini
+	tests/mem.sh $(BUILD)/sanitize/kvmini
+	SAFETY_VMS=10 tests/safety.sh $(BUILD)/sanitize/kvmini
+	$(MAKE) -s SANITIZE=1 fuzz-replay
+	tests/fuzz/replay.sh $(BUILD)/sanitize/fuzz-replay
 
 check-lab: static
 	@tools/lab/check.sh

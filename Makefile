@@ -23,7 +23,12 @@ CFLAGS     += -std=gnu11 -D_GNU_SOURCE $(WARN) -pthread -MMD -MP \
 LDFLAGS    += -pthread
 
 KVMINI_BIN := kvmini
+# Linked statically: no dynamic loader at start-up, and no shared library
+# pages in the VMM's RSS (docs/bench.md: start-up, memory).  ASan needs a
+# dynamic build.
+BIN_LDFLAGS := -static
 ifeq ($(SANITIZE),1)
+BIN_LDFLAGS :=
 CFLAGS     += -fsanitize=address,undefined -fno-omit-frame-pointer \
               -fno-sanitize-recover=all
 LDFLAGS    += -fsanitize=address,undefined
@@ -48,7 +53,7 @@ all: $(KVMINI_BIN)
 $(KVMINI_BIN): $(OBJS)
 	@echo "  LD      $@"
 	@mkdir -p $(dir $@)
-	@$(CC) $(LDFLAGS) -o $@ $^
+	@$(CC) $(LDFLAGS) $(BIN_LDFLAGS) -o $@ $^
 
 # The lab runs kvmini inside a minimal L1 initramfs: no shared libraries.
 static: $(STATIC_BIN)

@@ -86,6 +86,8 @@ int detach_start(struct vm_config *cfg)
 	pid = fork();
 	if (pid < 0) {
 		err("cannot fork: %s", strerror(errno));
+		close(fds[0]);
+		close(fds[1]);
 		return EXIT_FAILURE_RT;
 	}
 	if (pid > 0) {

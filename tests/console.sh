@@ -92,6 +92,13 @@ expect run-detach-stdio 2 '--detach leaves no terminal' \
 expect run-log-without-detach 2 '--log needs --detach' \
 	"$kvmini" run --kernel "$g/uart_echo.elf" --log "$work/log"
 expect run-bad-name 2 "VM name 'a b'" "$kvmini" run --kernel "$g/uart_echo.elf" --name 'a b'
+# a name with a newline still gives a one-line error (shown as '?')
+expect run-bad-name-newline 2 "VM name 'a\\?b'" "$kvmini" run --kernel "$g/uart_echo.elf" --name $'a\nb'
+if [ "$(wc -l <"$work/err")" -eq 1 ]; then
+	ok run-bad-name-one-line
+else
+	bad run-bad-name-one-line "$(wc -l <"$work/err") lines"
+fi
 expect run-console-bad 2 'file:PATH or socket' "$kvmini" run --kernel "$g/uart_echo.elf" --console sock
 # a setup error reaches the caller of --detach, with its exit code
 printf 'not a kernel' >"$work/garbage"

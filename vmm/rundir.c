@@ -8,18 +8,34 @@
 
 #include "rundir.h"
 
+/* @name as it may appear in a one-line message: printable, not too long. */
+static void printable_name(const char *name, char *out, size_t size)
+{
+	size_t i = 0;
+
+	for (; name[i] && i + 4 < size; i++)
+		out[i] = name[i] >= 0x20 && name[i] < 0x7f ? name[i] : '?';
+	if (name[i]) {
+		memcpy(out + i, "...", 3);
+		i += 3;
+	}
+	out[i] = '\0';
+}
+
 int vm_name_check(const char *name, char *why, size_t why_len)
 {
 	size_t len = strlen(name);
+	char shown[VM_NAME_MAX + 8];
 
+	printable_name(name, shown, sizeof(shown));
 	if (len == 0 || len > VM_NAME_MAX) {
 		snprintf(why, why_len, "VM name '%s': 1 to %d characters",
-			 name, VM_NAME_MAX);
+			 shown, VM_NAME_MAX);
 		return -1;
 	}
 	if (name[0] == '.' || name[0] == '-') {
 		snprintf(why, why_len,
-			 "VM name '%s' must not start with '.' or '-'", name);
+			 "VM name '%s' must not start with '.' or '-'", shown);
 		return -1;
 	}
 	for (size_t i = 0; i < len; i++) {
@@ -30,7 +46,7 @@ int vm_name_check(const char *name, char *why, size_t why_len)
 			continue;
 		snprintf(why, why_len,
 			 "VM name '%s': only letters, digits, '.', '_' and '-'",
-			 name);
+			 shown);
 		return -1;
 	}
 	return 0;

@@ -3,9 +3,12 @@
  * virtio-blk: requests are {header, data..., status} chains (5.2.6).
  * Every request is bounds-checked against the image size before any host
  * I/O: an out-of-range sector or a malformed request completes with
- * IOERR or UNSUPP and never reaches the file.  I/O runs on the device
- * loop with preadv/pwritev; cache=none uses O_DIRECT, with an aligned
- * bounce buffer when the guest's buffers are not aligned.
+ * IOERR or UNSUPP and never reaches the file.  Reads, writes and flushes
+ * go to an io_uring (devices/uring.c) from the device loop, which learns
+ * of their completion through an eventfd; without io_uring (aio=sync, an
+ * old kernel) they run on the device loop with preadv/pwritev.
+ * cache=none uses O_DIRECT, with an aligned bounce buffer when the
+ * guest's buffers are not aligned.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -14,12 +17,14 @@
 #include <linux/virtio_blk.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
 #include "log.h"
+#include "uring.h"
 #include "virtio_blk.h"
 #include "virtio_mmio.h"
 #include "virtio_pci.h"
@@ -36,6 +41,26 @@
 #define BURST_BYTES	    (64ULL << 20)
 /* one request moves at most what seg_max * size_max allows */
 #define MAX_REQ_BYTES	    ((uint64_t)SEG_MAX * SIZE_MAX_SEG)
+/* io_uring: requests in flight per disk, and their O_DIRECT bounce bytes */
+#define AIO_SLOTS	    128
+#define AIO_BOUNCE_MAX	    (64ULL << 20)
+#define REQ_PENDING	    UINT32_MAX /* handle_request: completes later */
+
+/* One request handed to the io_uring, until its completion. */
+struct blk_aio {
+	uint16_t head;
+	uint16_t q;
+	uint8_t op;	    /* VIRTIO_BLK_T_IN, _OUT or _FLUSH */
+	uint8_t *status;    /* the request's status byte, in guest RAM */
+	uint32_t written;   /* bytes for the used ring on success */
+	uint64_t off, left; /* file offset and bytes still to move */
+	struct iovec *io;   /* the iovecs still to move */
+	int nr_io;
+	int nr_guest;	 /* guest iovecs in iov[] */
+	uint8_t *bounce; /* O_DIRECT copy of unaligned guest buffers */
+	struct iovec bounce_iov;
+	struct iovec iov[SEG_MAX];
+};
 
 struct virtio_blk {
 	struct virtio_dev *vd; /* in whichever transport carries it */
@@ -49,6 +74,15 @@ struct virtio_blk {
 	uint64_t io_errors; /* host I/O failures, for rate-limited warnings */
 	char serial[DISK_SERIAL_MAX];
 	struct iovec iov[VIRTQ_MAX_SEGS];
+	/* the io_uring path: aio set when the ring is in use */
+	int aio;
+	struct uring ring;
+	struct event_source aio_done;
+	struct blk_aio *slot[AIO_SLOTS]; /* allocated on first use */
+	uint16_t free_slot[AIO_SLOTS];
+	unsigned int nr_free;
+	uint64_t bounce_bytes; /* in flight */
+	int starved;	       /* a queue waits for a free slot */
 };
 
 struct blk_req {
@@ -65,9 +99,12 @@ static int in_range(struct virtio_blk *b, uint64_t sector, uint64_t len)
 	return len <= b->capacity - sector * SECTOR_SIZE;
 }
 
-/* iovecs over the data bytes of a request, skipping header and status. */
-static int data_iov(struct virtio_blk *b, struct virtq_req *req, int is_in,
-		    uint64_t len)
+/*
+ * iovecs over the data bytes of a request, skipping header and status:
+ * their number, or -1 if they need more than @max.
+ */
+static int data_iov(struct virtq_req *req, int is_in, uint64_t len,
+		    struct iovec *iov, int max)
 {
 	unsigned int first = is_in ? req->nr_out : 0;
 	unsigned int last = is_in ? req->nr_out + req->nr_in : req->nr_out;
@@ -83,7 +120,9 @@ static int data_iov(struct virtio_blk *b, struct virtq_req *req, int is_in,
 			continue;
 		}
 		take = s->len - skip < len ? s->len - skip : len;
-		b->iov[n++] = (struct iovec){ s->addr + skip, take };
+		if (n == max)
+			return -1;
+		iov[n++] = (struct iovec){ s->addr + skip, take };
 		len -= take;
 		skip = 0;
 	}
@@ -178,6 +217,258 @@ static int do_rw(struct virtio_blk *b, int write, struct iovec *iov, int n,
 	return ret;
 }
 
+/* ---- io_uring path: requests in flight, completed on the device loop ---- */
+
+static struct blk_aio *aio_get(struct virtio_blk *b, unsigned int *idx)
+{
+	unsigned int i = b->free_slot[b->nr_free - 1];
+
+	if (!b->slot[i]) {
+		b->slot[i] = malloc(sizeof(*b->slot[i]));
+		if (!b->slot[i])
+			return NULL;
+	}
+	b->nr_free--;
+	*idx = i;
+	return b->slot[i];
+}
+
+static void aio_put(struct virtio_blk *b, struct blk_aio *a, unsigned int idx)
+{
+	if (a->bounce) {
+		b->bounce_bytes -= a->bounce_iov.iov_len;
+		free(a->bounce);
+		a->bounce = NULL;
+	}
+	b->free_slot[b->nr_free++] = idx;
+}
+
+/* Queues the SQE that moves what is left of @a (or its flush). */
+static void aio_queue(struct virtio_blk *b, struct blk_aio *a, unsigned int idx)
+{
+	struct io_uring_sqe *sqe = uring_get_sqe(&b->ring);
+
+	/* one SQE per slot at most, and as many SQEs as slots: never NULL */
+	if (!sqe)
+		die(EXIT_FAILURE_RT, "internal error: io_uring queue full");
+	sqe->user_data = idx;
+	if (a->op == VIRTIO_BLK_T_FLUSH) {
+		sqe->opcode = IORING_OP_FSYNC;
+		sqe->fsync_flags = IORING_FSYNC_DATASYNC;
+		/* after every request handed over before it: all are covered */
+		sqe->flags |= IOSQE_IO_DRAIN;
+		return;
+	}
+	sqe->opcode =
+		a->op == VIRTIO_BLK_T_IN ? IORING_OP_READV : IORING_OP_WRITEV;
+	sqe->addr = (uintptr_t)a->io;
+	sqe->len = a->nr_io;
+	sqe->off = a->off;
+}
+
+/*
+ * The bounce buffer for O_DIRECT with unaligned guest buffers; 0 when the
+ * request cannot have one now (the caller does it synchronously).
+ */
+static int aio_bounce(struct virtio_blk *b, struct blk_aio *a, uint64_t len)
+{
+	uint64_t size = (len + DIRECT_ALIGN - 1) & ~(DIRECT_ALIGN - 1ULL);
+	uint8_t *p;
+
+	if (b->bounce_bytes + len > AIO_BOUNCE_MAX ||
+	    posix_memalign((void **)&a->bounce, DIRECT_ALIGN, size))
+		return 0;
+	a->bounce_iov = (struct iovec){ a->bounce, len };
+	b->bounce_bytes += len;
+	a->io = &a->bounce_iov;
+	a->nr_io = 1;
+	p = a->bounce;
+	for (int i = 0; a->op == VIRTIO_BLK_T_OUT && i < a->nr_guest; i++) {
+		memcpy(p, a->iov[i].iov_base, a->iov[i].iov_len);
+		p += a->iov[i].iov_len;
+	}
+	return 1;
+}
+
+/*
+ * Hands a checked read, write or flush to the io_uring: 1 if it did, 0 if
+ * the request must run synchronously (more segments than a slot holds, no
+ * bounce memory).  The caller checked that a slot is free.
+ */
+static int aio_start(struct virtio_blk *b, unsigned int q,
+		     struct virtq_req *req, const struct blk_req *r)
+{
+	struct blk_aio *a;
+	unsigned int idx;
+	int n = 0;
+
+	a = aio_get(b, &idx);
+	if (!a)
+		return 0;
+	*a = (struct blk_aio){ .head = req->head, .q = q, .op = r->type };
+	a->status = virtq_in_byte(req, req->in_len - 1);
+	if (r->type != VIRTIO_BLK_T_FLUSH) {
+		n = data_iov(req, r->type == VIRTIO_BLK_T_IN, r->data_len,
+			     a->iov, SEG_MAX);
+		a->nr_guest = n;
+		a->io = a->iov;
+		a->nr_io = n;
+		a->off = r->sector * SECTOR_SIZE;
+		a->left = r->data_len;
+		if (r->type == VIRTIO_BLK_T_IN)
+			a->written = r->data_len;
+	}
+	if (n < 0 || (b->direct && !iov_aligned(a->iov, n) &&
+		      !aio_bounce(b, a, r->data_len))) {
+		aio_put(b, a, idx);
+		return 0;
+	}
+	aio_queue(b, a, idx);
+	return 1;
+}
+
+/* Skips @done bytes of the iovecs still to move (a short transfer). */
+static void aio_advance(struct blk_aio *a, uint64_t done)
+{
+	a->off += done;
+	a->left -= done;
+	while (a->nr_io && done >= a->io->iov_len) {
+		done -= a->io->iov_len;
+		a->io++;
+		a->nr_io--;
+	}
+	if (a->nr_io) {
+		a->io->iov_base = (uint8_t *)a->io->iov_base + done;
+		a->io->iov_len -= done;
+	}
+}
+
+/*
+ * One completion.  Returns 1 when the request is finished (status byte
+ * set, slot free; pushed to the used ring if @push), 0 when it went back
+ * to the ring for the rest of a short transfer.
+ */
+static int aio_finish(struct virtio_blk *b, unsigned int idx, int res, int push)
+{
+	struct blk_aio *a = b->slot[idx];
+	uint8_t status = VIRTIO_BLK_S_OK;
+	uint8_t *p = a->bounce;
+
+	if (res > 0 && a->op != VIRTIO_BLK_T_FLUSH && (uint64_t)res < a->left) {
+		aio_advance(a, res);
+		if (push) {
+			aio_queue(b, a, idx);
+			return 0;
+		}
+		res = -EINTR; /* draining for a reset: the rest is dropped */
+	}
+	if (res < 0 || (res == 0 && a->op != VIRTIO_BLK_T_FLUSH && a->left)) {
+		host_io_failed(b,
+			       a->op == VIRTIO_BLK_T_IN	   ? "read"
+			       : a->op == VIRTIO_BLK_T_OUT ? "write"
+							   : "flush",
+			       res < 0 ? -res : 0);
+		status = VIRTIO_BLK_S_IOERR;
+		a->written = 0;
+	} else if (a->bounce && a->op == VIRTIO_BLK_T_IN) {
+		for (int i = 0; i < a->nr_guest; i++) {
+			memcpy(a->iov[i].iov_base, p, a->iov[i].iov_len);
+			p += a->iov[i].iov_len;
+		}
+	}
+	/* a queue reset since (its drain failed) gets nothing */
+	if (push && b->vd->vq[a->q].enabled) {
+		if (a->status)
+			*a->status = status;
+		virtq_push(&b->vd->vq[a->q], a->head, a->written + 1);
+	}
+	aio_put(b, a, idx);
+	return 1;
+}
+
+/* Takes every posted completion; the queues that got used entries. */
+static unsigned int aio_reap(struct virtio_blk *b, int push)
+{
+	struct io_uring_cqe cqe;
+	unsigned int queues = 0, requeued = 0;
+
+	while (uring_next_cqe(&b->ring, &cqe)) {
+		unsigned int idx = cqe.user_data;
+
+		if (idx >= AIO_SLOTS || !b->slot[idx])
+			continue; /* not ours: cannot happen */
+		if (aio_finish(b, idx, cqe.res, push))
+			queues |= 1U << b->slot[idx]->q;
+		else
+			requeued++;
+	}
+	if (requeued)
+		uring_submit(&b->ring);
+	return queues;
+}
+
+/* The ring's eventfd: completions were posted (device loop). */
+static void aio_event(struct event_source *src, uint32_t events)
+{
+	struct virtio_blk *b = src->opaque;
+	struct virtio_dev *vd = b->vd;
+	unsigned int queues;
+	uint64_t v;
+
+	if (read(src->fd, &v, sizeof(v)) < 0)
+		return;
+	pthread_mutex_lock(&vd->lock);
+	queues = aio_reap(b, 1);
+	for (unsigned int q = 0; q < vd->ops->nr_queues; q++)
+		if (queues & (1U << q))
+			virtio_queue_done(vd, q);
+	if (b->starved && b->nr_free) {
+		b->starved = 0;
+		for (unsigned int q = 0; q < vd->ops->nr_queues; q++)
+			virtio_kick(vd, q);
+	}
+	pthread_mutex_unlock(&vd->lock);
+}
+
+/*
+ * Waits for every request in flight, without touching the queues: a reset
+ * device must not write guest memory afterwards, and a closing disk must
+ * have all acknowledged writes in the file before its final flush.
+ */
+static void aio_drain(struct virtio_blk *b)
+{
+	int r;
+
+	while (b->aio && b->nr_free < AIO_SLOTS) {
+		aio_reap(b, 0);
+		if (b->nr_free == AIO_SLOTS)
+			break;
+		r = uring_wait(&b->ring);
+		if (r < 0) {
+			warn("virtio-blk: waiting for I/O in flight: %s",
+			     strerror(-r));
+			break;
+		}
+	}
+	b->starved = 0;
+}
+
+/* One system call for a batch of requests. */
+static void aio_submit(struct virtio_blk *b)
+{
+	int r = uring_submit(&b->ring);
+
+	/* they stay queued in the ring: the next batch hands them over */
+	if (r < 0)
+		warn_once("virtio-blk: io_uring_enter failed: %s",
+			  strerror(-r));
+}
+
+static void blk_reset(struct virtio_dev *vd)
+{
+	aio_drain(vd->priv);
+}
+
 static uint8_t do_read_write(struct virtio_blk *b, struct virtq_req *req,
 			     const struct blk_req *r, uint32_t *written)
 {
@@ -189,7 +480,7 @@ static uint8_t do_read_write(struct virtio_blk *b, struct virtq_req *req,
 	if (r->data_len % SECTOR_SIZE || r->data_len > MAX_REQ_BYTES ||
 	    !in_range(b, r->sector, r->data_len))
 		return VIRTIO_BLK_S_IOERR;
-	n = data_iov(b, req, is_in, r->data_len);
+	n = data_iov(req, is_in, r->data_len, b->iov, VIRTQ_MAX_SEGS);
 	if (do_rw(b, !is_in, b->iov, n, r->data_len, r->sector * SECTOR_SIZE)) {
 		host_io_failed(b, is_in ? "read" : "write", errno);
 		return VIRTIO_BLK_S_IOERR;
@@ -280,8 +571,24 @@ static int directions_ok(const struct virtq_req *req, uint32_t type)
 	return req->in_len == 1;
 }
 
-/* Returns bytes written into the guest's buffers, status included. */
-static uint32_t handle_request(struct virtio_blk *b, struct virtq_req *req)
+/* Can this request go to the io_uring (after its checks passed)? */
+static int aio_wanted(struct virtio_blk *b, const struct blk_req *r)
+{
+	if (!b->aio)
+		return 0;
+	if (r->type == VIRTIO_BLK_T_FLUSH)
+		return !b->read_only;
+	return (r->type == VIRTIO_BLK_T_OUT ? !b->read_only : 1) &&
+	       !(r->data_len % SECTOR_SIZE) && r->data_len <= MAX_REQ_BYTES &&
+	       in_range(b, r->sector, r->data_len);
+}
+
+/*
+ * Returns bytes written into the guest's buffers, status included, or
+ * REQ_PENDING when the io_uring completes the request later.
+ */
+static uint32_t handle_request(struct virtio_blk *b, unsigned int q,
+			       struct virtq_req *req)
 {
 	struct virtio_blk_outhdr hdr;
 	struct blk_req r;
@@ -303,9 +610,13 @@ static uint32_t handle_request(struct virtio_blk *b, struct virtq_req *req)
 			status = VIRTIO_BLK_S_IOERR;
 			break;
 		}
+		if (aio_wanted(b, &r) && aio_start(b, q, req, &r))
+			return REQ_PENDING;
 		status = do_read_write(b, req, &r, &written);
 		break;
 	case VIRTIO_BLK_T_FLUSH:
+		if (aio_wanted(b, &r) && aio_start(b, q, req, &r))
+			return REQ_PENDING;
 		/* acknowledged only after fdatasync() returned: durable */
 		status = VIRTIO_BLK_S_OK;
 		if (!b->read_only && fdatasync(b->fd)) {
@@ -340,26 +651,41 @@ static void blk_queue_notify(struct virtio_dev *vd, unsigned int q)
 	struct virtq *vq = &vd->vq[q];
 	struct virtq_req *req = vd->req;
 	uint64_t bytes = 0;
-	int r = 0, done = 0;
+	int r = 0, done = 0, pushed = 0, submitted = 0;
+	uint32_t written;
 
-	while (done < BURST && bytes < BURST_BYTES &&
-	       (r = virtq_pop(vq, &vd->vm->mem, req)) == 1) {
+	while (done < BURST && bytes < BURST_BYTES) {
+		if (b->aio && !b->nr_free) {
+			b->starved = 1; /* a completion kicks the queue */
+			break;
+		}
+		r = virtq_pop(vq, &vd->vm->mem, req);
+		if (r != 1)
+			break;
 		if (req->out_len < sizeof(struct virtio_blk_outhdr) ||
 		    req->in_len < 1) {
 			r = -1; /* no header or no status byte: unusable */
 			break;
 		}
-		/* the status byte goes out after the I/O returned: no early ack
-		 */
-		virtq_push(vq, req->head, handle_request(b, req));
+		/* the status byte goes out after the I/O finished: no early
+		 * ack */
+		written = handle_request(b, q, req);
+		if (written == REQ_PENDING) {
+			submitted++;
+		} else {
+			virtq_push(vq, req->head, written);
+			pushed++;
+		}
 		bytes += req->out_len + req->in_len;
 		done++;
 	}
+	if (submitted)
+		aio_submit(b);
 	if (done == BURST || bytes >= BURST_BYTES)
 		virtio_kick(vd, q); /* more later: others first */
 	else if (r < 0)
 		virtio_needs_reset(vd, "malformed request chain");
-	if (done)
+	if (pushed)
 		virtio_queue_done(vd, q);
 }
 
@@ -396,6 +722,7 @@ static const struct virtio_device_ops blk_ops = {
 	.queue_max = QUEUE_SIZE,
 	.config_size = sizeof(struct virtio_blk_config),
 	.queue_notify = blk_queue_notify,
+	.reset = blk_reset,
 };
 
 /* No-op interrupts for virtio_blk_test_notify(): no transport there. */
@@ -491,11 +818,50 @@ static void fill_config(struct virtio_blk *b)
 	c->write_zeroes_may_unmap = 1;
 }
 
+/*
+ * The io_uring for this disk; with aio=auto a kernel without a usable one
+ * (too old, io_uring_disabled, a container's seccomp) means synchronous
+ * I/O on the device loop, as aio=sync.
+ */
+static int aio_setup(struct virtio_blk *b, struct vm *vm,
+		     const struct disk_config *d)
+{
+	char why[200];
+
+	if (d->aio == DISK_AIO_SYNC)
+		return 0;
+	if (uring_init(&b->ring, AIO_SLOTS, b->fd, why, sizeof(why))) {
+		if (d->aio == DISK_AIO_AUTO)
+			return 0;
+		err("disk %s: aio=io_uring: %s", d->path, why);
+		return -1;
+	}
+	b->aio = 1;
+	for (unsigned int i = 0; i < AIO_SLOTS; i++)
+		b->free_slot[i] = AIO_SLOTS - 1 - i;
+	b->nr_free = AIO_SLOTS;
+	b->aio_done = (struct event_source){ .fd = b->ring.event_fd,
+					     .handler = aio_event,
+					     .opaque = b };
+	if (event_loop_add(&vm->loop, &b->aio_done, EPOLLIN)) {
+		err("disk %s: cannot watch its io_uring", d->path);
+		return -1;
+	}
+	return 0;
+}
+
 /* At exit every acknowledged write reaches the disk, even on SIGTERM. */
 static void blk_destroy(void *arg)
 {
 	struct virtio_blk *b = arg;
 
+	if (b->aio) {
+		aio_drain(b); /* before the flush: it must cover them */
+		uring_free(&b->ring);
+		b->aio = 0;
+	}
+	for (unsigned int i = 0; i < AIO_SLOTS; i++)
+		free(b->slot[i]);
 	if (b->fd < 0)
 		return;
 	if (!b->read_only && fdatasync(b->fd))
@@ -522,7 +888,8 @@ int virtio_blk_create(struct vm *vm, const struct disk_config *d)
 	b->direct = d->direct;
 	memcpy(b->serial, d->serial, strnlen(d->serial, DISK_SERIAL_MAX));
 	vm_on_destroy(vm, blk_destroy, b);
-	if (open_image(b, d))
+	b->ring.fd = b->ring.event_fd = -1;
+	if (open_image(b, d) || aio_setup(b, vm, d))
 		return -1;
 	if (vm->nr_blk < MAX_DISKS)
 		vm->blk[vm->nr_blk++] = b; /* the firmware's drives 0x80.. */

@@ -209,3 +209,13 @@ uint64_t virtq_copy_to(struct virtq_req *req, uint64_t off, const void *src,
 	}
 	return done;
 }
+
+uint8_t *virtq_in_byte(struct virtq_req *req, uint64_t off)
+{
+	for (unsigned int i = req->nr_out; i < req->nr_out + req->nr_in; i++) {
+		if (off < req->seg[i].len)
+			return req->seg[i].addr + off;
+		off -= req->seg[i].len;
+	}
+	return NULL;
+}

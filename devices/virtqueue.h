@@ -71,5 +71,7 @@ uint64_t virtq_copy_from(const struct virtq_req *req, uint64_t off, void *dst,
 /* Copies into the writable segments from @off; returns bytes copied. */
 uint64_t virtq_copy_to(struct virtq_req *req, uint64_t off, const void *src,
 		       uint64_t len);
+/* The writable byte at @off (a status byte kept for later), or NULL. */
+uint8_t *virtq_in_byte(struct virtq_req *req, uint64_t off);
 
 #endif

@@ -316,6 +316,17 @@ if "$kvmini" run --help 2>&1 | grep -q -- '--disk'; then
 		grep -q '^serial: kvmini-test-1$' "$work/virtio_blk_rw.out"
 	check virtio_blk_rw_image "image is not the original with sectors 1..8 written" \
 		cmp -s "$work/rw.img" "$work/rw.want"
+	# the same through the synchronous path (aio=sync: no io_uring) and
+	# through io_uring with O_DIRECT (512-byte buffers: bounced)
+	for mode in aio=sync cache=none,aio=io_uring; do
+		cp "$work/rw.img.orig" "$work/rw.img"
+		run_guest "virtio_blk_rw_${mode//[=,]/_}" 0 '^PASS virtio_blk_rw' \
+			--kernel "$g/virtio_blk_rw.elf" --mem 32M \
+			--disk "$work/rw.img,serial=kvmini-test-1,$mode"
+		check "virtio_blk_rw_${mode//[=,]/_}_image" \
+			"image is not the original with sectors 1..8 written" \
+			cmp -s "$work/rw.img" "$work/rw.want"
+	done
 
 	make_disk "$work/ro.img"
 	run_guest virtio_blk_ro 0 '^PASS virtio_blk_ro' --kernel "$g/virtio_blk_ro.elf" \
@@ -338,6 +349,12 @@ if "$kvmini" run --help 2>&1 | grep -q -- '--disk'; then
 		--kernel "$g/virtio_blk_hostile.elf" --mem 32M --disk "$work/hostile.img"
 	check virtio_blk_hostile_image "hostile requests changed the image" \
 		cmp -s "$work/hostile.img" "$work/hostile.img.orig"
+	# O_DIRECT: reads stay in flight long enough for reset_in_flight
+	run_guest virtio_blk_hostile_direct 0 '^PASS virtio_blk_hostile' \
+		--kernel "$g/virtio_blk_hostile.elf" --mem 32M \
+		--disk "$work/hostile.img,cache=none"
+	check virtio_blk_hostile_direct_image "hostile requests changed the image" \
+		cmp -s "$work/hostile.img" "$work/hostile.img.orig"
 else
 	why="kvmini run has no --disk option yet"
 	# the host bridge alone, if there is one already
@@ -351,7 +368,11 @@ else
 	for t in virtio_blk_rw virtio_blk_rw_capacity virtio_blk_rw_serial \
 		virtio_blk_rw_image virtio_blk_ro virtio_blk_ro_image \
 		virtio_blk_zeroes virtio_blk_zeroes_image \
-		virtio_blk_hostile virtio_blk_hostile_image; do
+		virtio_blk_rw_aio_sync virtio_blk_rw_aio_sync_image \
+		virtio_blk_rw_cache_none_aio_io_uring \
+		virtio_blk_rw_cache_none_aio_io_uring_image \
+		virtio_blk_hostile virtio_blk_hostile_image \
+		virtio_blk_hostile_direct virtio_blk_hostile_direct_image; do
 		skip "$t" "$why"
 	done
 fi

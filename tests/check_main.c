@@ -21,6 +21,7 @@ int main(void)
 		multiboot_suite,
 		bios_suite,
 		config_file_suite,
+		uring_suite,
 		/* bugs found and fixed: each keeps its test */
 		serial_regression_suite,
 		cli_regression_suite,

@@ -18,6 +18,7 @@ Suite *stats_suite(void);
 Suite *multiboot_suite(void);
 Suite *bios_suite(void);
 Suite *config_file_suite(void);
+Suite *uring_suite(void);
 
 /* Failing tests for open product bugs (run with KVMINI_KNOWN_BUGS=1). */
 Suite *serial_regression_suite(void);

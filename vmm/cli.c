@@ -84,7 +84,7 @@ static int parse_console(const char *s, struct vm_config *cfg, char *why)
 	return 0;
 }
 
-/* PATH[,ro][,cache=writeback|none][,serial=ID] */
+/* PATH[,ro][,cache=writeback|none][,aio=...][,serial=ID] */
 static int parse_disk(const char *arg, struct vm_config *cfg, char *why)
 {
 	static char paths[MAX_DISKS][4096];
@@ -116,6 +116,12 @@ static int parse_disk(const char *arg, struct vm_config *cfg, char *why)
 			d->direct = 0;
 		} else if (strcmp(tok, "cache=none") == 0) {
 			d->direct = 1;
+		} else if (strcmp(tok, "aio=auto") == 0) {
+			d->aio = DISK_AIO_AUTO;
+		} else if (strcmp(tok, "aio=io_uring") == 0) {
+			d->aio = DISK_AIO_URING;
+		} else if (strcmp(tok, "aio=sync") == 0) {
+			d->aio = DISK_AIO_SYNC;
 		} else if (strcmp(tok, "transport=pci") == 0) {
 			d->mmio = 0;
 		} else if (strcmp(tok, "transport=mmio") == 0) {
@@ -127,7 +133,8 @@ static int parse_disk(const char *arg, struct vm_config *cfg, char *why)
 			snprintf(
 				why, CLI_ERR_LEN,
 				"--disk %.60s: unknown or bad option '%.40s' "
-				"(ro, cache=writeback|none, transport=pci|mmio, "
+				"(ro, cache=writeback|none, "
+				"aio=auto|io_uring|sync, transport=pci|mmio, "
 				"serial=ID of at most %d bytes)",
 				arg, tok, DISK_SERIAL_MAX);
 			return -1;
@@ -612,11 +619,13 @@ void cli_run_usage(void)
 	       "                         or restart\n"
 	       "      --test-exit        a write of v to port 0xf4 ends kvmini with\n"
 	       "                         exit code (v << 1) | 1 (for test guests)\n"
-	       "  -d, --disk PATH[,ro][,cache=writeback|none][,serial=ID]\n"
+	       "  -d, --disk PATH[,ro][,cache=writeback|none][,aio=MODE][,serial=ID]\n"
 	       "             [,transport=pci|mmio]\n"
 	       "                         virtio-blk disk (raw image or block\n"
 	       "                         device); repeatable: vda, vdb, ...\n"
 	       "                         (a Linux guest probes mmio disks first)\n"
+	       "                         aio=auto (default: io_uring where the\n"
+	       "                         kernel has it), io_uring or sync\n"
 	       "      --net tap=NAME|bridge=BR[,mac=MAC]\n"
 	       "                         virtio-net on a tap (created if needed;\n"
 	       "                         with bridge=, attached to it and removed\n"

@@ -24,11 +24,19 @@ enum reboot_policy {
 #define MAX_DISKS 16
 #define DISK_SERIAL_MAX 20 /* virtio-blk GET_ID returns 20 bytes */
 
+/* aio=: io_uring where the kernel has it (auto), or insist on one */
+enum disk_aio {
+	DISK_AIO_AUTO,
+	DISK_AIO_URING,
+	DISK_AIO_SYNC,
+};
+
 struct disk_config {
 	const char *path;
 	int read_only;
 	int direct;		/* cache=none: O_DIRECT */
 	int mmio;		/* transport=mmio instead of PCI */
+	enum disk_aio aio;	/* aio=: how the device loop does its I/O */
 	char serial[DISK_SERIAL_MAX + 1];
 };
 

@@ -348,9 +348,14 @@ static void put_size(FILE *out, const char *key, uint64_t bytes)
 
 static void put_disk(FILE *out, const struct disk_config *d)
 {
-	putf(out, "disk", "%s%s%s%s%s%s", d->path, d->read_only ? ",ro" : "",
-	     d->direct ? ",cache=none" : "", d->mmio ? ",transport=mmio" : "",
-	     d->serial[0] ? ",serial=" : "", d->serial);
+	static const char *const aio[] = { [DISK_AIO_AUTO] = "",
+					   [DISK_AIO_URING] = ",aio=io_uring",
+					   [DISK_AIO_SYNC] = ",aio=sync" };
+
+	putf(out, "disk", "%s%s%s%s%s%s%s", d->path, d->read_only ? ",ro" : "",
+	     d->direct ? ",cache=none" : "", aio[d->aio],
+	     d->mmio ? ",transport=mmio" : "", d->serial[0] ? ",serial=" : "",
+	     d->serial);
 }
 
 static void put_net(FILE *out, const struct net_config *n)
@@ -496,7 +501,8 @@ static int devices_differ(const struct vm_config *a, const struct vm_config *b,
 
 		DIFFERS(str_differs(x->path, y->path) ||
 				x->read_only != y->read_only ||
-				x->direct != y->direct || x->mmio != y->mmio ||
+				x->direct != y->direct || x->aio != y->aio ||
+				x->mmio != y->mmio ||
 				strcmp(x->serial, y->serial),
 			"disk");
 	}

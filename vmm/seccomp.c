@@ -127,6 +127,7 @@ static const struct rule_entry vcpu_rules[] = {
 	ALLOW(fdatasync),
 	ALLOW(fallocate),
 	ALLOW(poll), /* the UART waits for a full console pipe in short polls */
+	ALLOW(io_uring_enter), /* a virtio-blk reset waits for its I/O */
 };
 
 static const unsigned int vcpu_ioctls[] = {
@@ -146,6 +147,7 @@ static const struct rule_entry device_rules[] = {
 	ALLOW(pwritev),	   ALLOW(fdatasync),   ALLOW(fsync),
 	ALLOW(fallocate),  ALLOW(eventfd2),    ALLOW(newfstatat),
 	ALLOW(fstat),	   ALLOW(lseek),
+	ALLOW(io_uring_enter), /* virtio-blk (the ring is restricted) */
 	/* --console socket: the client of rundir/NAME.console */
 	ALLOW(accept4),	   ALLOW(recvfrom),    ALLOW(sendto),
 	ALLOW(setsockopt), ALLOW(getsockopt), /* SO_PEERCRED */
@@ -191,6 +193,7 @@ static const struct rule_entry main_rules[] = {
 	ALLOW(epoll_ctl),
 	ALLOW(fdatasync), /* disks flushed on destroy */
 	ALLOW(fsync),
+	ALLOW(io_uring_enter), /* ... after their I/O in flight */
 	ALLOW(unlink), /* the gdb unix socket */
 	ALLOW(unlinkat),
 	ALLOW(newfstatat),
@@ -235,6 +238,8 @@ static const struct rule_entry setup_rules[] = {
 	ALLOW(getrandom),     ALLOW(sched_getaffinity),
 	/* --hugepages=DIR: the RAM file in the hugetlbfs mount */
 	ALLOW(statfs),	      ALLOW(ftruncate),
+	/* a disk's io_uring (devices/uring.c) */
+	ALLOW(io_uring_setup), ALLOW(io_uring_register),
 };
 
 static const unsigned int setup_ioctls[] = {

@@ -16,6 +16,11 @@
  * into a buffer marked device-readable.  After each case the device is
  * reset and must read sector 0 correctly again.  Nothing here may change
  * the disk: guest-tests/run.sh compares the image with a copy.
+ *
+ * Last, reset_in_flight: several large reads are handed over and the
+ * device is reset at once, likely while the host still reads (kvmini's
+ * io_uring path): after the reset the device must not write guest memory,
+ * so buffers and status bytes refilled after it must stay as they are.
  */
 #include "blk_common.h"
 #include "serial.h"
@@ -407,6 +412,70 @@ static int recover(struct ctx *c)
 		       : -1;
 }
 
+#define FLIGHT	    5
+#define FLIGHT_LEN  (256u * 1024)
+#define FLIGHT_FILL 0x5a
+
+/* after the reset: nothing of the old requests may land anymore */
+static const char *check_quiet(uint8_t *bufs, uint8_t *status)
+{
+	struct pm_clock clk;
+
+	memset(bufs, FLIGHT_FILL, FLIGHT * FLIGHT_LEN);
+	memset(status, FLIGHT_FILL, FLIGHT);
+	barrier();
+	pm_clock_start(&clk);
+	do
+		pm_clock_sample(&clk);
+	while (clk.ticks < PM_TMR_HZ / 5); /* 200 ms */
+	barrier();
+	if (!all(bufs, FLIGHT_FILL, FLIGHT * FLIGHT_LEN))
+		return "a read handed over before the reset wrote guest memory "
+		       "after it";
+	if (!all(status, FLIGHT_FILL, FLIGHT))
+		return "a status byte was written after the reset";
+	return 0;
+}
+
+static int reset_in_flight(struct ctx *c)
+{
+	struct blk *b = c->b;
+	struct virtio_blk_hdr *hdr = dma_alloc(4096, 4096);
+	uint8_t *status = (uint8_t *)(hdr + FLIGHT);
+	uint8_t *bufs = dma_alloc(FLIGHT * FLIGHT_LEN, 4096);
+	const char *bad = 0;
+	uint16_t head;
+
+	if (blk_start(b, WANTED))
+		return -1;
+	for (unsigned i = 0; i < FLIGHT; i++) {
+		struct vq_buf chain[3] = {
+			{ ADDR(&hdr[i]), sizeof(hdr[i]), 0 },
+			{ ADDR(bufs + i * FLIGHT_LEN), FLIGHT_LEN, VIRTQ_DESC_F_WRITE },
+			{ ADDR(&status[i]), 1, VIRTQ_DESC_F_WRITE },
+		};
+
+		hdr[i] = (struct virtio_blk_hdr){ VIRTIO_BLK_T_IN, 0, 0 };
+		status[i] = BLK_STATUS_UNTOUCHED;
+		head = virtq_add_chain(&b->vq, chain, 3);
+		virtq_publish(&b->vq, head);
+	}
+	vpci_kick(&b->vp, &b->vq);
+	/* reset right away: the reads may still be in the host's hands */
+	if (blk_start(b, WANTED))
+		bad = "bring-up after the reset failed";
+	if (!bad)
+		bad = check_quiet(bufs, status);
+	printf("%s reset_in_flight            %s%s\n", bad ? "FAIL case" : "case",
+	       bad ? ": " : "", bad ? bad : "quiet after the reset");
+	if (recover(c)) {
+		printf("FAIL case reset_in_flight: the device does not work "
+		       "after it\n");
+		return -1;
+	}
+	return bad ? -1 : 0;
+}
+
 int main(const struct hvm_start_info *si)
 {
 	struct blk *b = &blk;
@@ -476,6 +545,9 @@ int main(const struct hvm_start_info *si)
 		if (bad)
 			failed++;
 	}
+	run++;
+	if (reset_in_flight(&c))
+		failed++;
 	if (failed) {
 		printf("FAIL virtio_blk_hostile: %u of %u cases failed\n", failed,
 		       run);

@@ -681,8 +681,9 @@ med_of() {
 }
 
 blk_report() {
-	echo "**Timed by the guest** (ACPI PM timer, first request to last" \
-		"completion; kvmini and QEMU alike; host: hostio's own clock):"
+	echo "**Timed by the guest** (TSC at CPL3 calibrated against the ACPI" \
+		"PM timer, first request to last completion; kvmini and QEMU" \
+		"alike; host: hostio's own clock):"
 	echo
 	table guest
 	echo
@@ -703,7 +704,8 @@ net_report() {
 		"between its virtio-net queues and \`netpeer\` on the tap, inside" \
 		"the bench's own network namespace. Mbit/s counts each frame's" \
 		"bytes (Ethernet header and payload; no virtio header, FCS," \
-		"preamble or gap). kvmini and QEMU: timed by the guest (PM timer)," \
+		"preamble or gap). kvmini and QEMU: timed by the guest (TSC at CPL3," \
+		"calibrated against the ACPI PM timer)," \
 		"the same guest on both; veth pair: two AF_PACKET sockets on the" \
 		"host, timed by netpeer:"
 	echo
@@ -733,7 +735,7 @@ net_report() {
 		[ -n "$v" ] && m="${m:+$m, }${COLNAME[$col]} $v µs"
 	done
 	[ -n "$m" ] && echo "- round trip: every VM round trip includes one" \
-		"rdtsc, which traps to KVM on a PVM host: $m"
+		"rdtsc at CPL3, which costs: $m"
 	in_ncols kvmini-net && echo "- lab rows: Linux guests on kvmini in the KVM lab, 50 MiB over TCP" \
 		"with busybox nc to and from L1, under QEMU TCG (docs/networking.md);" \
 		"quoted, not measured by \`make bench\`; the lab has no QEMU guest to" \

@@ -66,13 +66,15 @@ static int map_region(struct virtio_pci *vp, uint8_t cap, uint8_t type,
 	    bar.base + bar.size > 0x100000000ULL) {
 		printf("virtio-pci: %s capability: BAR %u is not a memory BAR "
 		       "assigned below 4 GiB (base %llx size %llx io %u)\n",
-		       cap_names[type], r->bar, bar.base, bar.size, bar.io);
+		       cap_names[type], r->bar, (unsigned long long)bar.base,
+		       (unsigned long long)bar.size, bar.io);
 		return -1;
 	}
 	if (r->offset > bar.size || r->length > bar.size - r->offset) {
 		printf("virtio-pci: %s capability: offset %x + length %x past "
 		       "BAR %u (size %llx)\n",
-		       cap_names[type], r->offset, r->length, r->bar, bar.size);
+		       cap_names[type], r->offset, r->length, r->bar,
+		       (unsigned long long)bar.size);
 		return -1;
 	}
 	r->addr = (uintptr_t)bar.base + r->offset;
@@ -185,7 +187,7 @@ int vpci_negotiate(struct virtio_pci *vp, uint64_t wanted)
 	vp->offered = vpci_device_features(vp);
 	if (!(vp->offered & VIRTIO_F_VERSION_1)) {
 		printf("virtio-pci: device features %llx lack VERSION_1\n",
-		       vp->offered);
+		       (unsigned long long)vp->offered);
 		return -1;
 	}
 	vp->features = vp->offered & (wanted | VIRTIO_F_VERSION_1);
@@ -198,7 +200,7 @@ int vpci_negotiate(struct virtio_pci *vp, uint64_t wanted)
 	if (!(status & VIRTIO_STATUS_FEATURES_OK)) {
 		printf("virtio-pci: FEATURES_OK did not stick (features %llx, "
 		       "status %x)\n",
-		       vp->features, status);
+		       (unsigned long long)vp->features, status);
 		return -1;
 	}
 	return 0;
@@ -245,7 +247,7 @@ int vpci_setup_queue(struct virtio_pci *vp, struct virtq *vq)
 	if (noff + 2 > vp->notify.length) {
 		printf("virtio-pci: queue %u notify offset %llx outside the "
 		       "notify region (%x bytes)\n",
-		       vq->index, noff, vp->notify.length);
+		       vq->index, (unsigned long long)noff, vp->notify.length);
 		return -1;
 	}
 	common_write16(vp, VIRTIO_COMMON_Q_ENABLE, 1);

@@ -50,11 +50,13 @@ static inline void fill_rw_sector(uint8_t *p, uint32_t sector)
 
 static inline void print_features(const struct blk *b)
 {
-	printf("features: offered %llx negotiated %llx\n", b->vp.offered,
-	       b->vp.features);
+	printf("features: offered %llx negotiated %llx\n",
+	       (unsigned long long)b->vp.offered,
+	       (unsigned long long)b->vp.features);
 	printf("capacity %llu sectors, size_max %u, seg_max %u, blk_size %u, "
 	       "queue size %u\n",
-	       b->capacity, b->size_max, b->seg_max, b->blk_size, b->vq.size);
+	       (unsigned long long)b->capacity, b->size_max, b->seg_max,
+	       b->blk_size, b->vq.size);
 }
 
 #endif

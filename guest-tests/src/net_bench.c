@@ -29,20 +29,22 @@
  * VIRTQ_AVAIL_F_NO_INTERRUPT on both queues); only VERSION_1 and MAC are
  * negotiated (no offloads, no mergeable buffers, no EVENT_IDX).
  *
- * Timing.  The ACPI PM timer (3.579545 MHz, port 0x608 on kvmini and on
- * QEMU q35) is read only at the two ends of a timed span (and once a
- * second in between, for its wrap-around): a read is an exit to the VMM,
- * whose cost depends on the VMM and on what else it is doing (QEMU serves
- * it under the global lock that its I/O thread holds while it moves
- * frames: on the PVM development machine a read took ~10 us on an idle
- * QEMU and ~50 us in the middle of a round-trip run, ~10 us on kvmini),
- * so none may sit in the middle of the measured work.  Everything in
- * between runs on the TSC, calibrated
- * against the PM timer for 10 ms before the work starts (on PVM, rdtsc
- * traps to KVM and costs some microseconds, but the same on both VMMs,
- * since neither sees it): the round trips of rr, the stall checks, and
- * the once-a-second PM timer samples.  Loops look at the TSC every
- * "check" polls, a number calibrated to take 5-10 ms.
+ * A 64-bit guest: device discovery and bring-up run at CPL0, the timed
+ * loops at CPL3 through run_user(), natively on a kvm_pvm host, whose
+ * instruction emulator runs CPL0 code at ~0.5 MIPS (docs/bench.md).
+ * kvm_pvm gives CPL3 no IOPL, so the CPL3 code does no port I/O: no
+ * printf (failures are recorded and printed at CPL0) and no PM timer.
+ *
+ * Timing.  The TSC, read at CPL3 (natively on kvm_pvm too; neither VMM
+ * sees it; tsc64 below says what it costs), converted to ACPI PM timer ticks
+ * (3.579545 MHz) with a rate measured against the PM timer at CPL0 from before
+ * the timed work to after it (bench_clock.h).  A PM timer read is an exit to
+ * the VMM, whose cost depends on the VMM and on what else it is doing (QEMU
+ * serves it under the global lock that its I/O thread holds while it moves
+ * frames: on the PVM development machine a read took ~10 us on an idle QEMU and
+ * ~50 us in the middle of a round-trip run, ~10 us on kvmini), so none sits in
+ * the timed work.  Loops look at the TSC (for the stall checks) every "check"
+ * polls, a number calibrated at CPL3 to take 5-10 ms.
  *
  * Prints "BENCH net ready ..." once the device is up (the peer starts then)
  * and "BENCH done mode=M frames=N size=S ticks=T ..." at the end, T in PM
@@ -57,25 +59,26 @@
  * does (kvmini and QEMU q35).
  */
 #include "args.h"
+#include "bench_clock.h"
+#include "cpu.h"
 #include "io.h"
 #include "net_frame.h"
 #include "runtime.h"
 #include "serial.h"
 #include "virtio_net.h"
 
-#define QSIZE	     256
-#define RXBUF	     1536 /* >= 12 + 1514 */
-/* past the DMA arena (DMA_END 0x01200000): never cleared, so setup costs
- * the same for any size */
-#define RX_BASE	     0x01400000u
-#define TX_BASE	     (RX_BASE + QSIZE * RXBUF)
-#define HIST_BASE    0x01480000u
-#define HIST_FINE    16384 /* one bin per tick: 0 .. 4.58 ms */
-#define HIST_COARSE  (HIST_FINE / 256)
-#define HIST_END     (HIST_BASE + 4 * (HIST_FINE + HIST_COARSE))
-#define CAL_TICKS    35795u /* TSC calibration: 10 ms */
-#define STALL_S	     10	    /* no progress for 10 s: give up */
-#define FIRST_S	     60	    /* rx: the first frame, 60 s */
+#define QSIZE	    256
+#define RXBUF	    1536 /* >= 12 + 1514 */
+/* in the 64-bit runtime's CPL3 scratch (lib/cpu.h): never cleared, so
+ * setup costs the same for any size */
+#define RX_BASE	    0x01400000u
+#define TX_BASE	    (RX_BASE + QSIZE * RXBUF)
+#define HIST_BASE   0x01480000u
+#define HIST_FINE   16384 /* one bin per tick: 0 .. 4.58 ms */
+#define HIST_COARSE (HIST_FINE / 256)
+#define HIST_END    (HIST_BASE + 4 * (HIST_FINE + HIST_COARSE))
+#define STALL_S	    10 /* no progress for 10 s: give up */
+#define FIRST_S	    60 /* rx: the first frame, 60 s */
 
 enum mode { TX, RX, RR };
 
@@ -87,43 +90,50 @@ static struct {
 static struct net net;
 static uint16_t mask;
 
-static inline uint64_t rdtsc(void)
-{
-	uint32_t lo, hi;
-
-	__asm__ __volatile__("rdtsc" : "=a"(lo), "=d"(hi));
-	return ((uint64_t)hi << 32) | lo;
-}
-
 /* calibration: TSC cycles per PM tick, times 16; per second; polls per
- * check; what 64 rdtsc and 64 PM timer reads take, in ticks */
+ * check; what 64 rdtsc (at CPL3) and 64 PM timer reads (at CPL0) take,
+ * in ticks */
 static uint32_t cpt16, polls_per_check, tsc64, tmr64;
 static uint64_t sec_cycles;
+static struct bclock clk;
 
-/* PM timer, 24 or 32 bits: accumulate masked deltas, sampled at least
- * once a second (a 24-bit counter wraps every 4.69 s) */
-static struct pm_clock tmr;
-static uint64_t tsc_tmr, tsc_progress;
+/* the timed span, in TSC cycles */
+static uint64_t span_tsc, span_cycles, tsc_progress;
 static int moved;
 
-/* a timed span starts: the PM timer and the TSC */
+/* why the CPL3 part failed: a printf format with up to two numbers,
+ * printed at CPL0 */
+static struct {
+	const char *fmt;
+	uint32_t a, b;
+} fail;
+
+static int failed(const char *fmt, uint32_t a, uint32_t b)
+{
+	fail.fmt = fmt;
+	fail.a = a;
+	fail.b = b;
+	return -1;
+}
+
+/* a timed span starts */
 static void span_start(void)
 {
-	pm_clock_start(&tmr);
-	tsc_tmr = tsc_progress = rdtsc();
+	span_tsc = tsc_progress = rdtsc();
 	moved = 0;
 }
 
-/* every polls_per_check polls: the PM timer once a second, and 1 if
- * nothing moved (moved = 1 from the loop) for limit_s seconds */
+static void span_end(void)
+{
+	span_cycles = rdtsc() - span_tsc;
+}
+
+/* every polls_per_check polls: 1 if nothing moved (moved = 1 from the
+ * loop) for limit_s seconds */
 static int check(uint32_t limit_s)
 {
 	uint64_t now = rdtsc();
 
-	if (now - tsc_tmr >= sec_cycles) {
-		pm_clock_sample(&tmr);
-		tsc_tmr = now;
-	}
 	if (moved) {
 		moved = 0;
 		tsc_progress = now;
@@ -139,24 +149,31 @@ static inline uint32_t cycles_to_ticks(uint32_t c)
 
 static volatile uint16_t *volatile spin_idx;
 
-static void calibrate(void)
+/* CPL0: the TSC rate against the PM timer (bench_clock.h), and what a PM
+ * timer read costs */
+static void calibrate_clock(void)
 {
-	uint32_t t0, t1, c, n, i;
-	uint64_t c0, c1;
+	uint32_t t0, t1 = 0, i;
 
-	t0 = inl(ACPI_PM_TMR);
-	c0 = rdtsc();
-	while ((((t1 = inl(ACPI_PM_TMR)) - t0) & 0xffffff) < CAL_TICKS)
-		;
-	c1 = rdtsc();
-	c = (uint32_t)(c1 - c0);
-	t1 = (t1 - t0) & 0xffffff;
-	cpt16 = c < (1u << 28) ? (c << 4) / t1 : 0xffffffffu;
+	bclock_start(&clk);
+	sec_cycles = clk.cycles_per_sec;
+	cpt16 = (uint32_t)(sec_cycles * 16 / PM_TMR_HZ);
 	if (!cpt16)
 		cpt16 = 1;
-	sec_cycles = (uint64_t)(c / t1) * PM_TMR_HZ;
-	/* polls: the rx loop's read of the used index, doubled until it
-	 * takes 5 ms */
+	t0 = inl(ACPI_PM_TMR);
+	for (i = 0; i < 64; i++)
+		t1 = inl(ACPI_PM_TMR);
+	tmr64 = (t1 - t0) & 0xffffff;
+}
+
+/* CPL3: polls, the rx loop's read of the used index, doubled until they
+ * take 5 ms at the speed the timed loops run at; what rdtsc costs there */
+static uint64_t calibrate_polls(uint64_t unused)
+{
+	uint32_t n, i;
+	uint64_t c0, c1 = 0;
+
+	(void)unused;
 	spin_idx = &net.rx.used->idx;
 	for (n = 16;; n *= 2) {
 		uint16_t last = *spin_idx;
@@ -174,10 +191,7 @@ static void calibrate(void)
 	for (i = 0; i < 64; i++)
 		c1 = rdtsc();
 	tsc64 = cycles_to_ticks((uint32_t)(c1 - c0));
-	t0 = inl(ACPI_PM_TMR);
-	for (i = 0; i < 64; i++)
-		t1 = inl(ACPI_PM_TMR);
-	tmr64 = (t1 - t0) & 0xffffff;
+	return current_cpl();
 }
 
 /* key=value words; unknown keys are ignored, bad values are not */
@@ -239,6 +253,10 @@ static inline void kick(volatile uint16_t *addr, uint16_t q)
 	*addr = q;
 }
 
+/* what the timed part found, printed at CPL0 */
+static uint32_t frames, rtt_p50, rtt_p99, rtt_min, rtt_max, rtt_over;
+static uint64_t rtt_sum; /* cycles */
+
 static int run_tx(void)
 {
 	volatile struct virtq_used *u = net.tx.used;
@@ -255,11 +273,10 @@ static int run_tx(void)
 			uint16_t e = (uint16_t)(now - 1) & mask;
 
 			barrier();
-			if (u->ring[e].id != e) {
-				printf("tx: used id %u at %u: not in order\n",
-				       u->ring[e].id, e);
-				return -1;
-			}
+			if (u->ring[e].id != e)
+				return failed("tx: used id %u at %u: not in "
+					      "order\n",
+					      u->ring[e].id, e);
 			done += (uint16_t)(now - last);
 			last = now;
 			moved = 1;
@@ -274,17 +291,13 @@ static int run_tx(void)
 		}
 		if (++polls >= polls_per_check) {
 			polls = 0;
-			if (check(STALL_S)) {
-				printf("stalled: tx, %u of %u done\n", done,
-				       p.count);
-				return -1;
-			}
+			if (check(STALL_S))
+				return failed("stalled: tx, %u of %u done\n",
+					      done, p.count);
 		}
 	}
-	pm_clock_sample(&tmr);
-	printf("BENCH done mode=tx frames=%u size=%u ticks=%u tsc64=%u "
-	       "tmr64=%u\n",
-	       done, p.size, tmr.ticks, tsc64, tmr64);
+	span_end();
+	frames = done;
 	return 0;
 }
 
@@ -330,10 +343,10 @@ static int run_rx(void)
 	while (!rx_poll()) {
 		if (++polls >= polls_per_check) {
 			polls = 0;
-			if (check(FIRST_S)) {
-				puts("rx: no frame from the peer in 60 s\n");
-				return -1;
-			}
+			if (check(FIRST_S))
+				return failed("rx: no frame from the peer in "
+					      "%u s\n",
+					      FIRST_S, 0);
 		}
 	}
 	span_start();
@@ -345,17 +358,13 @@ static int run_rx(void)
 		rx_repost();
 		if (++polls >= polls_per_check) {
 			polls = 0;
-			if (check(STALL_S)) {
-				printf("stalled: rx, %u of %u done\n",
-				       rx_got - start, p.count);
-				return -1;
-			}
+			if (check(STALL_S))
+				return failed("stalled: rx, %u of %u done\n",
+					      rx_got - start, p.count);
 		}
 	}
-	pm_clock_sample(&tmr);
-	printf("BENCH done mode=rx frames=%u size=%u ticks=%u bad=%u tsc64=%u "
-	       "tmr64=%u\n",
-	       rx_got - start, p.size, tmr.ticks, rx_bad, tsc64, tmr64);
+	span_end();
+	frames = rx_got - start;
 	return 0;
 }
 
@@ -392,7 +401,7 @@ static int run_rr(void)
 	volatile uint16_t *ridx = &net.rx.used->idx;
 	uint32_t pub = 0, it, total = p.warmup + p.count, d, polls, i;
 	uint32_t mn = 0xffffffffu, mx = 0, over = 0;
-	uint64_t sum = 0, c0, c1;
+	uint64_t c0, c1;
 
 	memset((void *)HIST_BASE, 0, HIST_END - HIST_BASE);
 	span_start();
@@ -403,14 +412,13 @@ static int run_rr(void)
 		while ((uint16_t)((uint16_t)pub - txu->idx) >= net.tx.size) {
 			if (++polls >= polls_per_check) {
 				polls = 0;
-				if (check(STALL_S)) {
-					puts("rr: transmit ring stuck\n");
-					return -1;
-				}
+				if (check(STALL_S))
+					return failed("rr: transmit ring "
+						      "stuck\n",
+						      0, 0);
 			}
 		}
-		/* the timed part: as few instructions as can be, since each
-		 * may be emulated */
+		/* the timed part: as few instructions as can be */
 		pub++;
 		c0 = rdtsc();
 		*aidx = (uint16_t)pub;
@@ -420,11 +428,10 @@ static int run_rr(void)
 				;
 			if (i)
 				break;
-			if (check(STALL_S)) {
-				printf("rr: no echo for round trip %u in 10 s\n",
-				       it);
-				return -1;
-			}
+			if (check(STALL_S))
+				return failed("rr: no echo for round trip %u "
+					      "in %u s\n",
+					      it, STALL_S);
 		}
 		c1 = rdtsc();
 		rx_poll();
@@ -432,9 +439,10 @@ static int run_rr(void)
 		rx_repost();
 		if (it < p.warmup)
 			continue;
-		d = cycles_to_ticks(c1 - c0 > 0xffffffffu ? 0xffffffffu
-							  : (uint32_t)(c1 - c0));
-		sum += d;
+		rtt_sum += c1 - c0;
+		d = cycles_to_ticks(c1 - c0 > 0xffffffffu
+					    ? 0xffffffffu
+					    : (uint32_t)(c1 - c0));
 		if (d < mn)
 			mn = d;
 		if (d > mx)
@@ -446,22 +454,77 @@ static int run_rr(void)
 			over++;
 		}
 	}
-	if (rx_got != total)
-		printf("rr: %u frames received for %u requests\n", rx_got,
-		       total);
-	printf("BENCH done mode=rr frames=%u size=%u ticks=%llu rtt_p50=%u "
-	       "rtt_p99=%u rtt_min=%u rtt_max=%u over=%u bad=%u tsc64=%u "
-	       "tmr64=%u\n",
-	       p.count, p.size, sum, rank_value((p.count + 1) / 2),
-	       rank_value(p.count - p.count / 100), mn, mx, over, rx_bad,
-	       tsc64, tmr64);
+	span_end();
+	frames = p.count;
+	rtt_p50 = rank_value((p.count + 1) / 2);
+	rtt_p99 = rank_value(p.count - p.count / 100);
+	rtt_min = mn;
+	rtt_max = mx;
+	rtt_over = over;
 	return 0;
+}
+
+/* the timed part, at CPL3: LOOP_OK, or LOOP_FAIL with fail set */
+#define LOOP_OK	  1
+#define LOOP_FAIL 2
+static uint64_t timed_part(uint64_t unused)
+{
+	int r;
+
+	(void)unused;
+	if (p.mode == TX)
+		r = run_tx();
+	else if (p.mode == RX)
+		r = run_rx();
+	else
+		r = run_rr();
+	return r ? LOOP_FAIL : LOOP_OK;
+}
+
+/* CPL0, after bclock_finish */
+static void print_done(void)
+{
+	uint64_t ticks = bclock_ticks(&clk, span_cycles);
+
+	switch (p.mode) {
+	case TX:
+		printf("BENCH done mode=tx frames=%u size=%u ticks=%llu "
+		       "tsc64=%u tmr64=%u\n",
+		       frames, p.size, (unsigned long long)ticks, tsc64, tmr64);
+		break;
+	case RX:
+		printf("BENCH done mode=rx frames=%u size=%u ticks=%llu bad=%u "
+		       "tsc64=%u tmr64=%u\n",
+		       frames, p.size, (unsigned long long)ticks, rx_bad, tsc64,
+		       tmr64);
+		break;
+	case RR:
+		if (rx_got != p.warmup + p.count)
+			printf("rr: %u frames received for %u requests\n",
+			       rx_got, p.warmup + p.count);
+		printf("BENCH done mode=rr frames=%u size=%u ticks=%llu "
+		       "rtt_p50=%u rtt_p99=%u rtt_min=%u rtt_max=%u over=%u "
+		       "bad=%u tsc64=%u tmr64=%u\n",
+		       frames, p.size,
+		       (unsigned long long)bclock_ticks(&clk, rtt_sum), rtt_p50,
+		       rtt_p99, rtt_min, rtt_max, rtt_over, rx_bad, tsc64,
+		       tmr64);
+		break;
+	}
+}
+
+/* a run_user() that did not come back with what it should: -1 */
+static int user_failed(void)
+{
+	if (user_fault_vector >= 0)
+		printf("exception %d at CPL3\n", user_fault_vector);
+	return -1;
 }
 
 static int run(const struct hvm_start_info *si)
 {
 	static const uint8_t peer[6] = NF_PEER_MAC;
-	uint64_t top = ram_top(si);
+	uint64_t top = ram_top(si), r;
 	uint8_t *txbuf = (uint8_t *)(uintptr_t)TX_BASE;
 	char mac[18];
 	uint32_t i;
@@ -477,12 +540,15 @@ static int run(const struct hvm_start_info *si)
 		return -1;
 	}
 	if (top && HIST_END > top) {
-		printf("buffers need RAM up to %x, have %llx\n", HIST_END, top);
+		printf("buffers need RAM up to %x, have %llx\n", HIST_END,
+		       (unsigned long long)top);
 		return -1;
 	}
 	printf("BENCH mode=%s size=%u count=%u batch=%u\n",
-	       p.mode == TX ? "tx" : p.mode == RX ? "rx" : "rr", p.size,
-	       p.count, p.batch);
+	       p.mode == TX   ? "tx"
+	       : p.mode == RX ? "rx"
+			      : "rr",
+	       p.size, p.count, p.batch);
 
 	pci_assign_bars(VIRTIO_PCI_VENDOR, VIRTIO_ID_NET_PCI);
 	if (net_find(&net, QSIZE) || net_setup(&net, VIRTIO_NET_F_MAC))
@@ -518,14 +584,22 @@ static int run(const struct hvm_start_info *si)
 	if (net_go(&net))
 		return -1;
 	net_mac_str(net.mac, mac);
-	calibrate();
+	calibrate_clock();
+	/* at CPL3 from here on, no interrupts (everything is polled), no
+	 * IOPL (see the top); the ready line in between, at CPL0 */
+	if (run_user(calibrate_polls, 0, 0, 0) != 3)
+		return user_failed();
 	printf("BENCH net ready mac=%s qsize=%u check=%u polls\n", mac,
 	       net.rx.size, polls_per_check);
-	if (p.mode == TX)
-		return run_tx();
-	if (p.mode == RX)
-		return run_rx();
-	return run_rr();
+	r = run_user(timed_part, 0, 0, 0);
+	bclock_finish(&clk);
+	if (r != LOOP_OK) {
+		if (r == LOOP_FAIL && fail.fmt)
+			printf(fail.fmt, fail.a, fail.b);
+		return user_failed();
+	}
+	print_done();
+	return 0;
 }
 
 int main(const struct hvm_start_info *si)

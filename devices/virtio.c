@@ -35,7 +35,17 @@ int virtio_dev_init(struct virtio_dev *vd, struct vm *vm,
 		    const struct virtio_device_ops *ops, uint64_t features,
 		    void *priv, uint8_t *config)
 {
+	return virtio_dev_init_queues(vd, vm, ops, ops->nr_queues, features,
+				      priv, config);
+}
+
+int virtio_dev_init_queues(struct virtio_dev *vd, struct vm *vm,
+			   const struct virtio_device_ops *ops,
+			   unsigned int nr_queues, uint64_t features,
+			   void *priv, uint8_t *config)
+{
 	memset(vd, 0, sizeof(*vd));
+	vd->nr_queues = nr_queues;
 	pthread_mutex_init(&vd->lock, NULL);
 	vd->vm = vm;
 	vd->ops = ops;
@@ -44,9 +54,9 @@ int virtio_dev_init(struct virtio_dev *vd, struct vm *vm,
 	vd->host_features = features | CORE_FEATURES;
 	vd->config_msix_vector = VIRTIO_NO_VECTOR;
 	vd->req = malloc(sizeof(*vd->req));
-	if (!vd->req || ops->nr_queues > VIRTIO_MAX_QUEUES)
+	if (!vd->req || !nr_queues || nr_queues > VIRTIO_MAX_QUEUES)
 		return -1;
-	for (unsigned int q = 0; q < ops->nr_queues; q++) {
+	for (unsigned int q = 0; q < nr_queues; q++) {
 		vd->vq[q].max_size = ops->queue_max;
 		virtq_reset(&vd->vq[q]);
 		vd->notify[q] = (struct event_source){
@@ -63,7 +73,7 @@ int virtio_dev_init(struct virtio_dev *vd, struct vm *vm,
 
 void virtio_dev_free(struct virtio_dev *vd)
 {
-	for (unsigned int q = 0; q < vd->ops->nr_queues; q++)
+	for (unsigned int q = 0; q < vd->nr_queues; q++)
 		if (vd->notify[q].fd > 0)
 			close(vd->notify[q].fd);
 	free(vd->req);
@@ -99,7 +109,7 @@ static void reset(struct virtio_dev *vd)
 {
 	if (vd->ops->reset)
 		vd->ops->reset(vd);
-	for (unsigned int q = 0; q < vd->ops->nr_queues; q++)
+	for (unsigned int q = 0; q < vd->nr_queues; q++)
 		virtq_reset(&vd->vq[q]);
 	vd->guest_features = 0;
 	vd->dev_feature_sel = vd->drv_feature_sel = 0;
@@ -130,7 +140,7 @@ void virtio_set_status(struct virtio_dev *vd, uint8_t status)
 		vd->ops->driver_ok(vd);
 	if (status & VIRTIO_CONFIG_S_DRIVER_OK) {
 		/* buffers may already be waiting: look once */
-		for (unsigned int q = 0; q < vd->ops->nr_queues; q++)
+		for (unsigned int q = 0; q < vd->nr_queues; q++)
 			if (vd->vq[q].enabled)
 				virtio_kick(vd, q);
 	}
@@ -138,7 +148,7 @@ void virtio_set_status(struct virtio_dev *vd, uint8_t status)
 
 struct virtq *virtio_selected_queue(struct virtio_dev *vd)
 {
-	return vd->queue_sel < vd->ops->nr_queues ? &vd->vq[vd->queue_sel]
+	return vd->queue_sel < vd->nr_queues ? &vd->vq[vd->queue_sel]
 						  : NULL;
 }
 
@@ -185,7 +195,7 @@ void virtio_kick(struct virtio_dev *vd, unsigned int q)
 {
 	uint64_t one = 1;
 
-	if (q < vd->ops->nr_queues &&
+	if (q < vd->nr_queues &&
 	    write(vd->notify[q].fd, &one, sizeof(one)) < 0)
 		warn_once("%s: cannot kick queue: %s", vd->ops->name,
 			  strerror(errno));

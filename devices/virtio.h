@@ -25,7 +25,7 @@ struct virtio_dev;
 struct virtio_device_ops {
 	const char *name;
 	uint32_t device_id; /* virtio 1.2 section 5: 2 = block */
-	unsigned int nr_queues;
+	unsigned int nr_queues; /* unless virtio_dev_init_queues() says */
 	uint16_t queue_max;
 	uint32_t config_size;
 	/* the driver notified queue @q: process it (device loop) */
@@ -57,6 +57,7 @@ struct virtio_dev {
 	uint8_t config_generation;
 	uint16_t queue_sel;
 	uint16_t config_msix_vector;
+	unsigned int nr_queues;
 	uint64_t violations; /* malformed requests seen (statistics) */
 	struct virtq vq[VIRTIO_MAX_QUEUES];
 	struct virtq_req *req; /* scratch for the device loop */
@@ -67,6 +68,11 @@ struct virtio_dev {
 int virtio_dev_init(struct virtio_dev *vd, struct vm *vm,
 		    const struct virtio_device_ops *ops, uint64_t features,
 		    void *priv, uint8_t *config);
+/* The same, for a device whose queue count is chosen per instance. */
+int virtio_dev_init_queues(struct virtio_dev *vd, struct vm *vm,
+			   const struct virtio_device_ops *ops,
+			   unsigned int nr_queues, uint64_t features,
+			   void *priv, uint8_t *config);
 void virtio_dev_free(struct virtio_dev *vd);
 
 /* Register semantics shared by transports; the caller holds vd->lock. */

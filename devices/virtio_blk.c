@@ -83,6 +83,7 @@ struct virtio_blk {
 	unsigned int nr_free;
 	uint64_t bounce_bytes; /* in flight */
 	int starved;	       /* a queue waits for a free slot */
+	int no_nowait;	       /* preadv2(RWF_NOWAIT) is not supported */
 };
 
 struct blk_req {
@@ -407,26 +408,33 @@ static unsigned int aio_reap(struct virtio_blk *b, int push)
 	return queues;
 }
 
+/* Completions to the used rings, interrupts, starved queues (lock held). */
+static void aio_complete(struct virtio_blk *b)
+{
+	struct virtio_dev *vd = b->vd;
+	unsigned int queues = aio_reap(b, 1);
+
+	for (unsigned int q = 0; q < vd->nr_queues; q++)
+		if (queues & (1U << q))
+			virtio_queue_done(vd, q);
+	if (b->starved && b->nr_free) {
+		b->starved = 0;
+		for (unsigned int q = 0; q < vd->nr_queues; q++)
+			virtio_kick(vd, q);
+	}
+}
+
 /* The ring's eventfd: completions were posted (device loop). */
 static void aio_event(struct event_source *src, uint32_t events)
 {
 	struct virtio_blk *b = src->opaque;
 	struct virtio_dev *vd = b->vd;
-	unsigned int queues;
 	uint64_t v;
 
 	if (read(src->fd, &v, sizeof(v)) < 0)
 		return;
 	pthread_mutex_lock(&vd->lock);
-	queues = aio_reap(b, 1);
-	for (unsigned int q = 0; q < vd->ops->nr_queues; q++)
-		if (queues & (1U << q))
-			virtio_queue_done(vd, q);
-	if (b->starved && b->nr_free) {
-		b->starved = 0;
-		for (unsigned int q = 0; q < vd->ops->nr_queues; q++)
-			virtio_kick(vd, q);
-	}
+	aio_complete(b);
 	pthread_mutex_unlock(&vd->lock);
 }
 
@@ -571,6 +579,27 @@ static int directions_ok(const struct virtq_req *req, uint32_t type)
 	return req->in_len == 1;
 }
 
+/*
+ * A read the page cache can answer at once is done right here: cheaper
+ * than a trip through the io_uring (measured: 4 KiB reads at qd 32 from
+ * a cached image).  RWF_NOWAIT fails instead of waiting for the disk;
+ * then, or when the file system cannot say, the io_uring does it.
+ */
+static int cached_read(struct virtio_blk *b, struct virtq_req *req,
+		       const struct blk_req *r)
+{
+	ssize_t got;
+	int n;
+
+	if (b->direct || b->no_nowait || r->type != VIRTIO_BLK_T_IN)
+		return 0;
+	n = data_iov(req, 1, r->data_len, b->iov, VIRTQ_MAX_SEGS);
+	got = preadv2(b->fd, b->iov, n, r->sector * SECTOR_SIZE, RWF_NOWAIT);
+	if (got < 0 && errno == EOPNOTSUPP)
+		b->no_nowait = 1;
+	return got >= 0 && (uint64_t)got == r->data_len;
+}
+
 /* Can this request go to the io_uring (after its checks passed)? */
 static int aio_wanted(struct virtio_blk *b, const struct blk_req *r)
 {
@@ -610,8 +639,15 @@ static uint32_t handle_request(struct virtio_blk *b, unsigned int q,
 			status = VIRTIO_BLK_S_IOERR;
 			break;
 		}
-		if (aio_wanted(b, &r) && aio_start(b, q, req, &r))
-			return REQ_PENDING;
+		if (aio_wanted(b, &r)) {
+			if (cached_read(b, req, &r)) {
+				status = VIRTIO_BLK_S_OK;
+				written = r.data_len;
+				break;
+			}
+			if (aio_start(b, q, req, &r))
+				return REQ_PENDING;
+		}
 		status = do_read_write(b, req, &r, &written);
 		break;
 	case VIRTIO_BLK_T_FLUSH:
@@ -679,7 +715,7 @@ static void blk_queue_notify(struct virtio_dev *vd, unsigned int q)
 		bytes += req->out_len + req->in_len;
 		done++;
 	}
-	if (submitted)
+	if (b->aio)
 		aio_submit(b);
 	if (done == BURST || bytes >= BURST_BYTES)
 		virtio_kick(vd, q); /* more later: others first */
@@ -687,6 +723,9 @@ static void blk_queue_notify(struct virtio_dev *vd, unsigned int q)
 		virtio_needs_reset(vd, "malformed request chain");
 	if (pushed)
 		virtio_queue_done(vd, q);
+	/* page-cache hits completed inside the submission: answer now */
+	if (submitted)
+		aio_complete(b);
 }
 
 uint64_t virtio_blk_sectors(const struct virtio_blk *b)
@@ -752,6 +791,7 @@ void virtio_blk_test_notify(struct vm *vm, struct virtq *vq,
 	memcpy(b->serial, "fuzz", 5);
 	vd->vm = vm;
 	vd->ops = &blk_ops;
+	vd->nr_queues = 1;
 	vd->tops = &tops;
 	vd->priv = b;
 	vd->req = req;
@@ -801,7 +841,7 @@ static int open_image(struct virtio_blk *b, const struct disk_config *d)
 	return 0;
 }
 
-static void fill_config(struct virtio_blk *b)
+static void fill_config(struct virtio_blk *b, unsigned int nr_queues)
 {
 	struct virtio_blk_config *c = &b->config;
 
@@ -809,7 +849,7 @@ static void fill_config(struct virtio_blk *b)
 	c->size_max = SIZE_MAX_SEG;
 	c->seg_max = SEG_MAX;
 	c->blk_size = SECTOR_SIZE;
-	c->num_queues = 1;
+	c->num_queues = nr_queues;
 	c->max_discard_sectors = MAX_DISCARD_SECTORS;
 	c->max_discard_seg = 1;
 	c->discard_sector_alignment = 8;
@@ -871,6 +911,19 @@ static void blk_destroy(void *arg)
 		virtio_dev_free(b->vd);
 }
 
+/*
+ * A request queue per vCPU (VIRTIO_BLK_F_MQ): a Linux guest then submits
+ * from each CPU without sharing a queue, and each queue's completions
+ * come back on its own MSI-X vector.  One device loop serves them all;
+ * the io_uring overlaps their I/O.
+ */
+static unsigned int disk_queues(const struct vm *vm)
+{
+	return vm->nr_vcpus < 1			  ? 1
+	       : vm->nr_vcpus > VIRTIO_MAX_QUEUES ? VIRTIO_MAX_QUEUES
+						  : (unsigned int)vm->nr_vcpus;
+}
+
 int virtio_blk_create(struct vm *vm, const struct disk_config *d)
 {
 	struct virtio_blk *b = calloc(1, sizeof(*b));
@@ -878,7 +931,8 @@ int virtio_blk_create(struct vm *vm, const struct disk_config *d)
 		1ULL << VIRTIO_BLK_F_SIZE_MAX | 1ULL << VIRTIO_BLK_F_SEG_MAX |
 		1ULL << VIRTIO_BLK_F_BLK_SIZE | 1ULL << VIRTIO_BLK_F_FLUSH |
 		1ULL << VIRTIO_BLK_F_DISCARD |
-		1ULL << VIRTIO_BLK_F_WRITE_ZEROES;
+		1ULL << VIRTIO_BLK_F_WRITE_ZEROES | 1ULL << VIRTIO_BLK_F_MQ;
+	unsigned int nr_queues = disk_queues(vm);
 
 	if (!b)
 		return -1;
@@ -895,10 +949,10 @@ int virtio_blk_create(struct vm *vm, const struct disk_config *d)
 		vm->blk[vm->nr_blk++] = b; /* the firmware's drives 0x80.. */
 	if (d->read_only)
 		features |= 1ULL << VIRTIO_BLK_F_RO;
-	fill_config(b);
+	fill_config(b, nr_queues);
 	b->vd = d->mmio ? &b->mmio.vd : &b->pci.vd;
-	if (virtio_dev_init(b->vd, vm, &blk_ops, features, b,
-			    (uint8_t *)&b->config) ||
+	if (virtio_dev_init_queues(b->vd, vm, &blk_ops, nr_queues, features, b,
+				   (uint8_t *)&b->config) ||
 	    (d->mmio ? virtio_mmio_register(vm, &b->mmio)
 		     : virtio_pci_register(vm, &b->pci))) {
 		err("cannot create virtio-blk for %s", d->path);

@@ -177,7 +177,7 @@ int virtio_mmio_register(struct vm *vm, struct virtio_mmio *m)
 		    (unsigned long long)m->base);
 		return -1;
 	}
-	for (unsigned int q = 0; q < m->vd.ops->nr_queues; q++) {
+	for (unsigned int q = 0; q < m->vd.nr_queues; q++) {
 		/* the driver writes the queue index to QueueNotify */
 		io.addr = m->base + VIRTIO_MMIO_QUEUE_NOTIFY;
 		io.datamatch = q;

@@ -334,6 +334,7 @@ void virtio_net_test_tx(struct vm *vm, struct virtq *vq, struct virtq_req *req,
 	n->tap.fd = fd;
 	vd->vm = vm;
 	vd->ops = &net_ops;
+	vd->nr_queues = net_ops.nr_queues;
 	vd->tops = &tops;
 	vd->priv = n;
 	vd->req = req;

@@ -52,7 +52,7 @@ static uint64_t common_read(struct virtio_dev *vd, uint64_t off,
 	PUT(GFSELECT, vd->drv_feature_sel, uint32_t);
 	PUT(GF, virtio_get_driver_features(vd), uint32_t);
 	PUT(MSIX, vd->config_msix_vector, uint16_t);
-	PUT(NUMQ, vd->ops->nr_queues, uint16_t);
+	PUT(NUMQ, vd->nr_queues, uint16_t);
 	PUT(STATUS, vd->status, uint8_t);
 	PUT(CFGGENERATION, vd->config_generation, uint8_t);
 	PUT(Q_SELECT, vd->queue_sel, uint16_t);
@@ -185,7 +185,7 @@ static const struct io_ops caps_bar_ops = {
 
 static void ioeventfds(struct virtio_pci *vp, uint64_t base, int assign)
 {
-	for (unsigned int q = 0; q < vp->vd.ops->nr_queues; q++) {
+	for (unsigned int q = 0; q < vp->vd.nr_queues; q++) {
 		struct kvm_ioeventfd io = {
 			.addr = base + NOTIFY_OFF + q * NOTIFY_MULTIPLIER,
 			.len = 2,
@@ -357,7 +357,7 @@ int virtio_pci_register(struct vm *vm, struct virtio_pci *vp)
 						.is_64 = 1,
 						.ops = &caps_bar_ops,
 						.opaque = vp };
-	if (pci_add_msix(dev, MSIX_BAR, vd->ops->nr_queues + 1))
+	if (pci_add_msix(dev, MSIX_BAR, vd->nr_queues + 1))
 		return -1;
 	if (add_cap(dev, VIRTIO_PCI_CAP_COMMON_CFG, COMMON_OFF,
 		    sizeof(struct virtio_pci_common_cfg)) ||
@@ -365,7 +365,7 @@ int virtio_pci_register(struct vm *vm, struct virtio_pci *vp)
 	    add_cap(dev, VIRTIO_PCI_CAP_DEVICE_CFG, DEVICE_OFF,
 		    vd->ops->config_size) ||
 	    add_cap(dev, VIRTIO_PCI_CAP_NOTIFY_CFG, NOTIFY_OFF,
-		    vd->ops->nr_queues * NOTIFY_MULTIPLIER))
+		    vd->nr_queues * NOTIFY_MULTIPLIER))
 		return -1;
 	add_pci_cfg_cap(vp);
 	return pci_register_device(vm, dev);

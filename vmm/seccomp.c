@@ -148,6 +148,7 @@ static const struct rule_entry device_rules[] = {
 	ALLOW(fallocate),  ALLOW(eventfd2),    ALLOW(newfstatat),
 	ALLOW(fstat),	   ALLOW(lseek),
 	ALLOW(io_uring_enter), /* virtio-blk (the ring is restricted) */
+	ALLOW(preadv2),	       /* virtio-blk: RWF_NOWAIT reads */
 	/* --console socket: the client of rundir/NAME.console */
 	ALLOW(accept4),	   ALLOW(recvfrom),    ALLOW(sendto),
 	ALLOW(setsockopt), ALLOW(getsockopt), /* SO_PEERCRED */

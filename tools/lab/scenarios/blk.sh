@@ -5,8 +5,9 @@
 #   B   8 MiB, read-only (,ro); L1 writes a pattern at sector 0
 #   C  64 MiB, read-write, gets an ext4 file system
 # Three boots:
-#   msix     cloud kernel, A and B (vda, vdb), MSI-X: the disks, serial,
-#            sizes, MSI-X vectors, reads L1's pattern, a second kvmini with
+#   msix     cloud kernel, 2 vCPUs, A and B (vda, vdb), MSI-X: the disks,
+#            serial, sizes, a request queue per vCPU (VIRTIO_BLK_F_MQ) each
+#            with its MSI-X vector, reads L1's pattern, a second kvmini with
 #            A fails on the lock while this one runs, writing vdb fails,
 #            writes a pattern at sector 2048 of vda, poweroff; L1 finds the
 #            pattern in A and B unchanged
@@ -22,6 +23,7 @@ A=/tmp/a.img
 B=/tmp/b.img
 C=/tmp/c.img
 MIB=1048576
+CPUS=1 # vCPUs of the next boot
 
 # pattern TAG: 4 KiB, 128 lines of 32 bytes (TAG must have 4 characters).
 # The guest types the same awk program, so the bytes are the same on both
@@ -85,7 +87,7 @@ boot() {
 		shift
 	done
 	vm_boot "$name" --kernel "/lab/vmlinuz-$kernel" --initrd /lab/initrd-l2.gz \
-		--mem 512M --cmdline "$cmdline" "$@"
+		--mem 512M --cpus "$CPUS" --cmdline "$cmdline" "$@"
 }
 
 # last_line NAME SINCE REGEX: the last output line from SINCE matching REGEX
@@ -218,10 +220,13 @@ discarded_on_disk() {
 
 images
 
+CPUS=2
 if boot msix cloud console=ttyS0 "$A,serial=kvmini-a" "$B,ro"; then
 	disks msix 2
 	vm_send msix 'grep virtio /proc/interrupts'
-	vm_ask msix msix-vectors 'echo MSIX=$(grep -c "virtio[0-9]*-req" /proc/interrupts)' 'MSIX=[1-9]'
+	# a queue per vCPU per disk, each with its own vector (req.0, req.1)
+	vm_ask msix mq-queues 'echo MQ=$(ls /sys/block/vda/mq | wc -l)' 'MQ=2'
+	vm_ask msix msix-vectors 'echo MSIX=$(grep -c "virtio[0-9]*-req\.[01]" /proc/interrupts)' 'MSIX=4'
 	lock_test msix
 	guest_write msix msix
 	ro_write msix
@@ -235,6 +240,7 @@ fi
 
 img_info
 
+CPUS=1
 if boot intx cloud 'console=ttyS0 pci=nomsi' "$A,serial=kvmini-a" "$B,ro" "$C"; then
 	disks intx 3
 	# IO-APIC lines named virtioN, no MSI-X vectors (virtioN-config/-req.M)

@@ -121,6 +121,7 @@ expect check-args 2 'takes no arguments' "$kvmini" check extra
 "$kvmini" img create "$work/disk.img" 1M >/dev/null
 expect disk-missing 1 'cannot open disk .*/nope' "$kvmini" run --kernel "$k" --mem 16M --disk "$work/nope"
 expect disk-bad-option 2 "unknown or bad option 'bogus'" "$kvmini" run --kernel "$k" --disk "$work/disk.img,bogus"
+expect disk-bad-aio 2 "unknown or bad option 'aio=threads'" "$kvmini" run --kernel "$k" --disk "$work/disk.img,aio=threads"
 expect disk-no-path 2 '--disk needs PATH' "$kvmini" run --kernel "$k" --disk ,ro
 expect disk-serial-too-long 2 'bad option' "$kvmini" run --kernel "$k" --disk "$work/disk.img,serial=123456789012345678901"
 expect disk-directory 1 'Is a directory' "$kvmini" run --kernel "$k" --mem 16M --disk "$work/dir"
@@ -200,6 +201,19 @@ if [ -r /dev/kvm ]; then
 	exec 8>&-
 	wait "$holder"
 	expect disk-free-again 0 '' "$kvmini" run --kernel "$k" --mem 16M --disk "$work/disk.img"
+fi
+
+# A kernel without io_uring (switched off for the moment, restored below):
+# aio=io_uring is an error, the default falls back to synchronous I/O.
+uring_sysctl=/proc/sys/kernel/io_uring_disabled
+if [ -r /dev/kvm ] && [ -w "$uring_sysctl" ]; then
+	uring_was=$(cat "$uring_sysctl")
+	trap 'echo "$uring_was" >"$uring_sysctl"; rm -rf "$work"' EXIT
+	echo 2 >"$uring_sysctl"
+	expect disk-no-io-uring 1 "aio=io_uring: io_uring: io_uring_setup: Operation not permitted" \
+		"$kvmini" run --kernel "$k" --mem 16M --disk "$work/disk.img,aio=io_uring"
+	expect disk-no-io-uring-auto 0 '' "$kvmini" run --kernel "$k" --mem 16M --disk "$work/disk.img"
+	echo "$uring_was" >"$uring_sysctl"
 fi
 
 echo "$passed passed, $failed failed"

@@ -91,9 +91,9 @@ START_TEST(round_trip_every_option)
 		"restart",
 		"--test-exit",
 		"--disk",
-		"/d/a.img,ro,cache=none,transport=mmio,serial=SER-1",
+		"/d/a.img,ro,cache=none,aio=io_uring,transport=mmio,serial=SER-1",
 		"--disk",
-		" /d/b.img",
+		" /d/b.img,aio=sync",
 		"--net",
 		"tap=tap7,bridge=br0,mac=02:00:00:aa:bb:cc",
 		"--net",
@@ -124,6 +124,8 @@ START_TEST(round_trip_every_option)
 	ck_assert_str_eq(back->modules[1].cmdline, " a,b=c \"q\" ");
 	ck_assert_str_eq(back->disks[1].path, " /d/b.img");
 	ck_assert_str_eq(back->disks[0].serial, "SER-1");
+	ck_assert_int_eq(back->disks[0].aio, DISK_AIO_URING);
+	ck_assert_int_eq(back->disks[1].aio, DISK_AIO_SYNC);
 	ck_assert_str_eq(back->console_path, "/tmp/console log");
 	ck_assert_str_eq(back->trace_path, "/tmp/trace out");
 	ck_assert_str_eq(back->name, "web-1");

@@ -58,6 +58,7 @@ struct blk_aio {
 	int nr_io;
 	int nr_guest;	 /* guest iovecs in iov[] */
 	uint8_t *bounce; /* O_DIRECT copy of unaligned guest buffers */
+	uint64_t bounce_len;
 	struct iovec bounce_iov;
 	struct iovec iov[SEG_MAX];
 };
@@ -237,7 +238,7 @@ static struct blk_aio *aio_get(struct virtio_blk *b, unsigned int *idx)
 static void aio_put(struct virtio_blk *b, struct blk_aio *a, unsigned int idx)
 {
 	if (a->bounce) {
-		b->bounce_bytes -= a->bounce_iov.iov_len;
+		b->bounce_bytes -= a->bounce_len;
 		free(a->bounce);
 		a->bounce = NULL;
 	}
@@ -277,9 +278,12 @@ static int aio_bounce(struct virtio_blk *b, struct blk_aio *a, uint64_t len)
 	uint8_t *p;
 
 	if (b->bounce_bytes + len > AIO_BOUNCE_MAX ||
-	    posix_memalign((void **)&a->bounce, DIRECT_ALIGN, size))
+	    posix_memalign((void **)&a->bounce, DIRECT_ALIGN, size)) {
+		a->bounce = NULL;
 		return 0;
+	}
 	a->bounce_iov = (struct iovec){ a->bounce, len };
+	a->bounce_len = len;
 	b->bounce_bytes += len;
 	a->io = &a->bounce_iov;
 	a->nr_io = 1;

@@ -145,8 +145,8 @@ static int rx_mergeable(struct virtio_net *n, struct virtq *vq)
 	}
 	((struct virtio_net_hdr_v1 *)n->pkt)->num_buffers = bufs;
 	write_segs(first, nfirst, n->pkt, HDR_LEN);
-	for (uint16_t i = 0; i < bufs; i++)
-		virtq_push(vq, heads[i], lens[i]);
+	/* all at once: a driver polling the ring must not see part of it */
+	virtq_push_many(vq, heads, lens, bufs);
 	return 1;
 }
 

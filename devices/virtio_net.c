@@ -63,6 +63,22 @@ static void set_tap_polling(struct virtio_net *n, int on)
 	event_loop_mod(&n->pci.vd.vm->loop, &n->tap_src, on ? EPOLLIN : 0);
 }
 
+/*
+ * A frame lost on the way: counted, and told on the 1st, 2nd, 4th, 8th...
+ * time, so that a transfer stalled on drops says why without flooding.
+ * @err: the errno of a failed tap write, or 0.
+ */
+static void dropped(struct virtio_net *n, uint64_t *count, const char *why,
+		    int err)
+{
+	++*count;
+	if (*count & (*count - 1))
+		return;
+	warn("%s: %s%s%s (%llu frames so far)", n->tap.name, why,
+	     err ? ": " : "", err ? strerror(err) : "",
+	     (unsigned long long)*count);
+}
+
 /* Copies the pending packet into one chain (no MRG_RXBUF). */
 static int rx_single(struct virtio_net *n, struct virtq *vq)
 {
@@ -74,7 +90,8 @@ static int rx_single(struct virtio_net *n, struct virtq *vq)
 		return r;
 	hdr->num_buffers = 1;
 	if (n->rx_req->in_len < n->pkt_len) {
-		n->rx_dropped++; /* buffer too small: the frame is lost */
+		dropped(n, &n->rx_dropped,
+			"receive buffer too small, frame dropped", 0);
 		virtq_push(vq, n->rx_req->head, 0);
 		return 1;
 	}
@@ -116,7 +133,10 @@ static int rx_mergeable(struct virtio_net *n, struct virtq *vq)
 		if (bufs == QUEUE_SIZE) {
 			/* tiny buffers: not even a full ring holds it */
 			virtq_unpop(vq, bufs);
-			n->rx_dropped++;
+			dropped(n, &n->rx_dropped,
+				"frame larger than the whole receive ring, "
+				"dropped",
+				0);
 			return 1;
 		}
 		r = virtq_pop(vq, &vd->vm->mem, req);
@@ -145,8 +165,8 @@ static int rx_mergeable(struct virtio_net *n, struct virtq *vq)
 	}
 	((struct virtio_net_hdr_v1 *)n->pkt)->num_buffers = bufs;
 	write_segs(first, nfirst, n->pkt, HDR_LEN);
-	for (uint16_t i = 0; i < bufs; i++)
-		virtq_push(vq, heads[i], lens[i]);
+	/* all at once: a driver polling the ring must not see part of it */
+	virtq_push_many(vq, heads, lens, bufs);
 	return 1;
 }
 
@@ -238,7 +258,10 @@ static void tx(struct virtio_net *n)
 			break;
 		}
 		if (!tx_header_ok(vd, req)) {
-			n->tx_dropped++; /* offloads it never negotiated */
+			dropped(n, &n->tx_dropped,
+				"frame with offloads the guest did not "
+				"negotiate, dropped",
+				0);
 			virtq_push(vq, req->head, 0);
 			sent++;
 			continue;
@@ -246,9 +269,10 @@ static void tx(struct virtio_net *n)
 		for (i = 0; i < req->nr_out; i++)
 			n->iov[i] = (struct iovec){ req->seg[i].addr,
 						    req->seg[i].len };
+		/* tap full or down: lost as on a wire */
 		if (writev(n->tap.fd, n->iov, req->nr_out) < 0)
-			n->tx_dropped++; /* tap full or down: lost as on a wire
-					  */
+			dropped(n, &n->tx_dropped,
+				"tap write failed, frame dropped", errno);
 		virtq_push(vq, req->head, 0);
 		sent++;
 	}

@@ -113,8 +113,23 @@ int virtq_pop(struct virtq *vq, const struct guest_mem *mem,
 	if (!vq->avail)
 		return 0;
 	avail_idx = __atomic_load_n(&vq->avail->idx, __ATOMIC_ACQUIRE);
-	if (avail_idx == vq->last_avail)
+	if (avail_idx == vq->last_avail && !vq->event_idx)
 		return 0;
+	if (avail_idx == vq->last_avail) {
+		/*
+		 * Empty: the driver notifies for its next buffer only if
+		 * avail_event equals its avail->idx, and only if it reads
+		 * avail_event after we wrote it.  Publish, then look again
+		 * past a full fence: a buffer added meanwhile is either seen
+		 * here or notified (the driver fences between the two too).
+		 */
+		__atomic_store_n(avail_event(vq), vq->last_avail,
+				 __ATOMIC_RELAXED);
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+		avail_idx = __atomic_load_n(&vq->avail->idx, __ATOMIC_ACQUIRE);
+		if (avail_idx == vq->last_avail)
+			return 0;
+	}
 	if ((uint16_t)(avail_idx - vq->last_avail) > vq->size)
 		return -1; /* more available than the ring holds */
 	head = __atomic_load_n(&vq->avail->ring[vq->last_avail % vq->size],
@@ -131,22 +146,37 @@ int virtq_pop(struct virtq *vq, const struct guest_mem *mem,
 	return 1;
 }
 
+/*
+ * avail_event stays where the pops left it: at the avail->idx the device
+ * has seen.  Moving it back to last_avail would tell the driver "notify me
+ * when you add past these" for chains that are already there: a device
+ * that gave them back for want of more (a frame that needs more receive
+ * buffers than are posted) would then never hear of the next ones.
+ */
 void virtq_unpop(struct virtq *vq, uint16_t n)
 {
 	vq->last_avail -= n;
-	if (vq->event_idx)
-		__atomic_store_n(avail_event(vq), vq->last_avail,
-				 __ATOMIC_RELEASE);
+}
+
+void virtq_push_many(struct virtq *vq, const uint16_t *heads,
+		     const uint32_t *written, unsigned int n)
+{
+	for (unsigned int i = 0; i < n; i++) {
+		struct vring_used_elem *e =
+			&vq->used->ring[(uint16_t)(vq->used_idx + i) %
+					vq->size];
+
+		e->id = heads[i];
+		e->len = written[i];
+	}
+	vq->used_idx += n;
+	/* one index update: the driver sees all @n or none (5.1.6.4.2) */
+	__atomic_store_n(&vq->used->idx, vq->used_idx, __ATOMIC_RELEASE);
 }
 
 void virtq_push(struct virtq *vq, uint16_t head, uint32_t written)
 {
-	struct vring_used_elem *e = &vq->used->ring[vq->used_idx % vq->size];
-
-	e->id = head;
-	e->len = written;
-	vq->used_idx++;
-	__atomic_store_n(&vq->used->idx, vq->used_idx, __ATOMIC_RELEASE);
+	virtq_push_many(vq, &head, &written, 1);
 }
 
 int virtq_should_notify(struct virtq *vq)

@@ -58,10 +58,16 @@ int virtq_map(struct virtq *vq, const struct guest_mem *mem);
 /* 1: @req holds the next chain; 0: nothing available; -1: malformed. */
 int virtq_pop(struct virtq *vq, const struct guest_mem *mem,
 	      struct virtq_req *req);
-/* Gives back the last @n popped chains, unused (retried later). */
+/*
+ * Gives back the last @n popped chains, unused (retried later).  With
+ * EVENT_IDX the driver still notifies when it adds the next chain.
+ */
 void virtq_unpop(struct virtq *vq, uint16_t n);
 /* Returns a chain with @written bytes of device-writable data. */
 void virtq_push(struct virtq *vq, uint16_t head, uint32_t written);
+/* Returns @n chains at once: used->idx moves once, past all of them. */
+void virtq_push_many(struct virtq *vq, const uint16_t *heads,
+		     const uint32_t *written, unsigned int n);
 /* After pushes: does the driver want an interrupt (EVENT_IDX aware)? */
 int virtq_should_notify(struct virtq *vq);
 

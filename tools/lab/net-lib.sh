@@ -68,3 +68,34 @@ ifup() {
 	vm_log "$1" | tail -n 20
 	return 1
 }
+
+# net_diag NAME: what tells a lost notification from a stuck guest or a
+# stuck kvmini after a stalled transfer, into the log: each kvmini thread's
+# state, wait channel and system call (twice, 2 s apart: "devices" parked
+# in epoll_wait (232) with work pending means a lost wake-up), `kvmini
+# stat`, the end of the guest console (typed commands echoed back: the
+# device loop and the guest are alive). Then ^C ends the guest's foreground
+# command and the guest reports its virtio interrupt counts, eth0 and TCP
+# counters, twice, so that counts still moving show retransmissions.
+net_diag() {
+	local name=$1 pid t i
+	pid=$(cat "$LAB_VMDIR/$name/pid" 2>/dev/null) || return 0
+	for i in 1 2; do
+		for t in /proc/"$pid"/task/*; do
+			[ -e "$t/comm" ] || continue
+			echo "[$name thread $i] $(cat "$t/comm") state $(cut -d' ' -f3 "$t/stat") wchan $(cat "$t/wchan") syscall $(cut -d' ' -f1-3 "$t/syscall")"
+		done
+		[ "$i" = 2 ] || sleep 2
+	done
+	"$KVMINI" stat "$name" 2>&1 | head -n 40 | sed "s/^/[$name stat] /"
+	vm_log "$name" | tail -n 15
+	vm_send_raw "$name" '\003'
+	sleep 1
+	for i in 1 2; do
+		g_get "$name" "irq$i" "grep -E 'virtio|eth' /proc/interrupts | tr -s ' ' | tr '\\n' ';'" 30 | sed "s/^/[$name irq $i] /"
+		g_get "$name" "dev$i" "grep -E 'eth[0-9]:' /proc/net/dev | tr -s ' ' | tr '\\n' ';'" 30 | sed "s/^/[$name netdev $i] /"
+		g_get "$name" "tcp$i" "grep Tcp: /proc/net/snmp | tr -s ' ' | tr '\\n' ';'" 30 | sed "s/^/[$name snmp $i] /"
+		grep -E "^ *vnet[0-9]+:" /proc/net/dev | sed "s/^/[L1 netdev $i] /"
+		[ "$i" = 2 ] || sleep 5
+	done
+}

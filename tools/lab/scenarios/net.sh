@@ -10,7 +10,8 @@
 #                  over TCP (busybox nc) netA -> L1 and L1 -> netA with
 #                  md5sums compared and MB/s in the result, SIGTERM to netA:
 #                  exit 143 and its tap off br0, netB powers off: exit 0,
-#                  no tap left
+#                  no tap left; a stalled transfer logs net_diag's view
+#                  (kvmini's threads, `kvmini stat`, the guest's counters)
 #   boot 2         netA again (same --name) plus a NIC with mac=: the MAC
 #                  is the same as in boot 1, mac= is honoured, ping works
 # shellcheck shell=dash disable=SC2016 # $(...) and $? are typed into the guest
@@ -222,7 +223,12 @@ to_l1() {
 	done
 	t1=$(_lab_now)
 	st1=$(dev_stats "$TAP_A")
-	[ -e /tmp/rx.rc ] || kill "$lis" 2>/dev/null
+	if [ ! -e /tmp/rx.rc ]; then
+		# stalled: look while it still is
+		echo "to_l1: no end after 300 s, $(stat -c %s /tmp/rx.bin 2>/dev/null) bytes in"
+		net_diag "$name"
+		kill "$lis" 2>/dev/null
+	fi
 	kill "$hold" 2>/dev/null
 	sent=$(g_result "$name" send 60)
 	if [ "$(md5 /tmp/rx.bin)" = "$gmd5" ] && [ "$(stat -c %s /tmp/rx.bin)" = "$BYTES" ]; then
@@ -263,6 +269,7 @@ from_l1() {
 		result tcp-l1-to-guest PASS "$BYTES bytes in $((t1 - t0))0 ms, $(mb_s "$BYTES" $((t1 - t0))) MB/s, md5 $lmd5; $TAP_A: $(set -- $st0 $st1 && frames "$3" "$4" "$7" "$8")"
 	else
 		result tcp-l1-to-guest FAIL "L1 nc rc=$rc ($(cat /tmp/l1nc.err)), guest nc rc=$got, md5 $gmd5 (sent $lmd5)"
+		[ "$rc" = 0 ] || net_diag "$name"
 		counters "$name"
 	fi
 	rm -f /tmp/l1tx.bin

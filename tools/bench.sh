@@ -173,16 +173,17 @@ drop_caches() {
 	echo 3 >/proc/sys/vm/drop_caches
 }
 
-# warm_below ROW: before a read row's run, read the whole image once with
-# O_DIRECT (the page cache stays empty).  The layer under the host's file
-# system (a virtual disk with a cache of its own, on a cloud machine) is then
-# equally warm for every column: without it, whichever column first read
-# the image after the seq write rows rewrote it was slow, and the columns'
-# order decided the writeback seq read row (2026-11-21: kvmini 2243 against
-# QEMU 4097 MB/s, each ~2x slower in exactly the rounds it went first).
+# warm_below ROW: before a read row's run, read the whole image once
+# through the page cache (which the run's drop_caches then empties): the
+# first buffered read after the seq write rows rewrote the image is ~2x
+# slower on the development machine (the layer under its file system, a
+# virtual disk), so whichever column went first lost the writeback seq
+# read row (2026-11-21: kvmini 2243 against QEMU 4097 MB/s, each slow in
+# exactly the rounds it went first; an O_DIRECT pass did not help, a
+# buffered one does: 2191 then 4825 MB/s without it, 4775-4985 with it).
 warm_below() {
 	case $1 in
-	seqread | rand*) dd if="$IMG" of=/dev/null bs=4M iflag=direct status=none ;;
+	seqread | rand*) cat "$IMG" >/dev/null ;;
 	esac
 }
 

@@ -97,7 +97,7 @@ static int restrict_ring(struct uring *u)
 static int setup_failed(struct uring *u, const char *what, char *why,
 			size_t len)
 {
-	snprintf(why, len, "io_uring: %s: %s", what, strerror(errno));
+	snprintf(why, len, "%s: %s", what, strerror(errno));
 	uring_free(u);
 	return -1;
 }

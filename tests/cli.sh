@@ -210,7 +210,7 @@ if [ -r /dev/kvm ] && [ -w "$uring_sysctl" ]; then
 	uring_was=$(cat "$uring_sysctl")
 	trap 'echo "$uring_was" >"$uring_sysctl"; rm -rf "$work"' EXIT
 	echo 2 >"$uring_sysctl"
-	expect disk-no-io-uring 1 "aio=io_uring: io_uring: io_uring_setup: Operation not permitted" \
+	expect disk-no-io-uring 1 "aio=io_uring: io_uring_setup: Operation not permitted" \
 		"$kvmini" run --kernel "$k" --mem 16M --disk "$work/disk.img,aio=io_uring"
 	expect disk-no-io-uring-auto 0 '' "$kvmini" run --kernel "$k" --mem 16M --disk "$work/disk.img"
 	echo "$uring_was" >"$uring_sysctl"

@@ -6,6 +6,12 @@ set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top"
 kvmini=${KVMINI_STATIC:-build/static/kvmini}
+# run directly (not through `make check-lab`): test the current code, not
+# whatever static binary an earlier build left
+if [ -z "${KVMINI_STATIC:-}" ] && ! make -s static >&2; then
+	echo "lab: cannot build $kvmini"
+	exit 1
+fi
 read -r -a scenarios <<<"${LAB_SCENARIOS:-core tiny blk net bios mgmt console}"
 passed=0 failed=0
 

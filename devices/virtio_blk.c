@@ -916,14 +916,22 @@ static void blk_destroy(void *arg)
 }
 
 /*
- * One request queue for now.  A queue per vCPU (VIRTIO_BLK_F_MQ, each
- * with its MSI-X vector) works with MSI-X (lab blk scenario: 2 vCPUs, 2
- * blk-mq queues), but with 4 queues the lab's tiny kernel (INTx and
- * virtio-mmio, 4 vCPUs) hung in 2 of 4 runs, in 0 of 2 with one queue;
- * until that is understood the device offers one queue.  The device
- * model itself handles any count up to VIRTIO_MAX_QUEUES.
+ * A request queue per vCPU (VIRTIO_BLK_F_MQ) unless queues= says: a Linux
+ * guest then submits from each CPU without sharing a queue, and each
+ * queue's completions come back on its own MSI-X vector.  One device loop
+ * serves them all; the io_uring overlaps their I/O.
  */
-#define DISK_QUEUES 1
+_Static_assert(DISK_QUEUES_MAX == VIRTIO_MAX_QUEUES, "queues= limit");
+
+static unsigned int disk_queues(const struct vm *vm,
+				const struct disk_config *d)
+{
+	unsigned int n = d->queues;
+
+	if (!n)
+		n = vm->nr_vcpus > 0 ? (unsigned int)vm->nr_vcpus : 1;
+	return n > VIRTIO_MAX_QUEUES ? VIRTIO_MAX_QUEUES : n;
+}
 
 int virtio_blk_create(struct vm *vm, const struct disk_config *d)
 {
@@ -932,9 +940,8 @@ int virtio_blk_create(struct vm *vm, const struct disk_config *d)
 		1ULL << VIRTIO_BLK_F_SIZE_MAX | 1ULL << VIRTIO_BLK_F_SEG_MAX |
 		1ULL << VIRTIO_BLK_F_BLK_SIZE | 1ULL << VIRTIO_BLK_F_FLUSH |
 		1ULL << VIRTIO_BLK_F_DISCARD |
-		1ULL << VIRTIO_BLK_F_WRITE_ZEROES |
-		(DISK_QUEUES > 1 ? 1ULL << VIRTIO_BLK_F_MQ : 0);
-	unsigned int nr_queues = DISK_QUEUES;
+		1ULL << VIRTIO_BLK_F_WRITE_ZEROES | 1ULL << VIRTIO_BLK_F_MQ;
+	unsigned int nr_queues = disk_queues(vm, d);
 
 	if (!b)
 		return -1;

@@ -122,6 +122,8 @@ expect check-args 2 'takes no arguments' "$kvmini" check extra
 expect disk-missing 1 'cannot open disk .*/nope' "$kvmini" run --kernel "$k" --mem 16M --disk "$work/nope"
 expect disk-bad-option 2 "unknown or bad option 'bogus'" "$kvmini" run --kernel "$k" --disk "$work/disk.img,bogus"
 expect disk-bad-aio 2 "unknown or bad option 'aio=threads'" "$kvmini" run --kernel "$k" --disk "$work/disk.img,aio=threads"
+expect disk-bad-queues 2 "unknown or bad option 'queues=9' .*queues=1\.\.8" "$kvmini" run --kernel "$k" --disk "$work/disk.img,queues=9"
+expect disk-zero-queues 2 "unknown or bad option 'queues=0'" "$kvmini" run --kernel "$k" --disk "$work/disk.img,queues=0"
 expect disk-no-path 2 '--disk needs PATH' "$kvmini" run --kernel "$k" --disk ,ro
 expect disk-serial-too-long 2 'bad option' "$kvmini" run --kernel "$k" --disk "$work/disk.img,serial=123456789012345678901"
 expect disk-directory 1 'Is a directory' "$kvmini" run --kernel "$k" --mem 16M --disk "$work/dir"
@@ -135,7 +137,7 @@ expect img-info 0 'virtual size: 1.0 MiB \(1048576 bytes\)' "$kvmini" img info "
 # VM definition files: run --config FILE, --print-config (docs/config-file.md)
 expect print-config 0 '^kernel = .*hello_pvh.elf$' "$kvmini" run --kernel "$k" --mem 16M --print-config
 "$kvmini" run --kernel "$k,format=elf" --mem 24M --cpus 2 --cmdline ' a "b"	c ' \
-	--disk "$work/disk.img,ro,serial=S" --disk "$work/disk.img" --stats --ksm \
+	--disk "$work/disk.img,ro,serial=S" --disk "$work/disk.img,queues=2" --stats --ksm \
 	--hugepages --name cfgvm --trace-format json --print-config >"$work/p1.conf"
 "$kvmini" run --config <(cat "$work/p1.conf") --print-config >"$work/p2.conf"
 if [ -s "$work/p1.conf" ] && cmp -s "$work/p1.conf" "$work/p2.conf" &&

@@ -93,7 +93,7 @@ START_TEST(round_trip_every_option)
 		"--disk",
 		"/d/a.img,ro,cache=none,aio=io_uring,transport=mmio,serial=SER-1",
 		"--disk",
-		" /d/b.img,aio=sync",
+		" /d/b.img,aio=sync,queues=3",
 		"--net",
 		"tap=tap7,bridge=br0,mac=02:00:00:aa:bb:cc",
 		"--net",
@@ -126,6 +126,8 @@ START_TEST(round_trip_every_option)
 	ck_assert_str_eq(back->disks[0].serial, "SER-1");
 	ck_assert_int_eq(back->disks[0].aio, DISK_AIO_URING);
 	ck_assert_int_eq(back->disks[1].aio, DISK_AIO_SYNC);
+	ck_assert_uint_eq(back->disks[0].queues, 0);
+	ck_assert_uint_eq(back->disks[1].queues, 3);
 	ck_assert_str_eq(back->console_path, "/tmp/console log");
 	ck_assert_str_eq(back->trace_path, "/tmp/trace out");
 	ck_assert_str_eq(back->name, "web-1");

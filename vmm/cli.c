@@ -84,7 +84,22 @@ static int parse_console(const char *s, struct vm_config *cfg, char *why)
 	return 0;
 }
 
-/* PATH[,ro][,cache=writeback|none][,aio=...][,serial=ID] */
+/* queues=N: 1..DISK_QUEUES_MAX, digits only */
+static int parse_queues(const char *s, unsigned int *out)
+{
+	char *end;
+	unsigned long n;
+
+	if (*s < '0' || *s > '9')
+		return -1;
+	n = strtoul(s, &end, 10);
+	if (*end || n < 1 || n > DISK_QUEUES_MAX)
+		return -1;
+	*out = n;
+	return 0;
+}
+
+/* PATH[,ro][,cache=writeback|none][,aio=...][,queues=N][,serial=ID] */
 static int parse_disk(const char *arg, struct vm_config *cfg, char *why)
 {
 	static char paths[MAX_DISKS][4096];
@@ -122,6 +137,9 @@ static int parse_disk(const char *arg, struct vm_config *cfg, char *why)
 			d->aio = DISK_AIO_URING;
 		} else if (strcmp(tok, "aio=sync") == 0) {
 			d->aio = DISK_AIO_SYNC;
+		} else if (strncmp(tok, "queues=", 7) == 0 &&
+			   !parse_queues(tok + 7, &d->queues)) {
+			/* parsed */
 		} else if (strcmp(tok, "transport=pci") == 0) {
 			d->mmio = 0;
 		} else if (strcmp(tok, "transport=mmio") == 0) {
@@ -130,13 +148,13 @@ static int parse_disk(const char *arg, struct vm_config *cfg, char *why)
 			   strlen(tok + 7) <= DISK_SERIAL_MAX) {
 			strcpy(d->serial, tok + 7);
 		} else {
-			snprintf(
-				why, CLI_ERR_LEN,
-				"--disk %.60s: unknown or bad option '%.40s' "
-				"(ro, cache=writeback|none, "
-				"aio=auto|io_uring|sync, transport=pci|mmio, "
-				"serial=ID of at most %d bytes)",
-				arg, tok, DISK_SERIAL_MAX);
+			snprintf(why, CLI_ERR_LEN,
+				 "--disk %.60s: unknown or bad option '%.40s' "
+				 "(ro, cache=writeback|none, "
+				 "aio=auto|io_uring|sync, queues=1..%d, "
+				 "transport=pci|mmio, "
+				 "serial=ID of at most %d bytes)",
+				 arg, tok, DISK_QUEUES_MAX, DISK_SERIAL_MAX);
 			return -1;
 		}
 	}
@@ -620,12 +638,14 @@ void cli_run_usage(void)
 	       "      --test-exit        a write of v to port 0xf4 ends kvmini with\n"
 	       "                         exit code (v << 1) | 1 (for test guests)\n"
 	       "  -d, --disk PATH[,ro][,cache=writeback|none][,aio=MODE][,serial=ID]\n"
-	       "             [,transport=pci|mmio]\n"
+	       "             [,queues=N][,transport=pci|mmio]\n"
 	       "                         virtio-blk disk (raw image or block\n"
 	       "                         device); repeatable: vda, vdb, ...\n"
 	       "                         (a Linux guest probes mmio disks first)\n"
 	       "                         aio=auto (default: io_uring where the\n"
-	       "                         kernel has it), io_uring or sync\n"
+	       "                         kernel has it), io_uring or sync;\n"
+	       "                         queues=N request queues (default one\n"
+	       "                         per vCPU, at most 8)\n"
 	       "      --net tap=NAME|bridge=BR[,mac=MAC]\n"
 	       "                         virtio-net on a tap (created if needed;\n"
 	       "                         with bridge=, attached to it and removed\n"

@@ -23,6 +23,7 @@ enum reboot_policy {
 #define MIN_MEM_SIZE	 (2ULL << 20)
 #define MAX_DISKS 16
 #define DISK_SERIAL_MAX 20 /* virtio-blk GET_ID returns 20 bytes */
+#define DISK_QUEUES_MAX 8  /* VIRTIO_MAX_QUEUES in devices/virtio.h */
 
 /* aio=: io_uring where the kernel has it (auto), or insist on one */
 enum disk_aio {
@@ -37,6 +38,7 @@ struct disk_config {
 	int direct;		/* cache=none: O_DIRECT */
 	int mmio;		/* transport=mmio instead of PCI */
 	enum disk_aio aio;	/* aio=: how the device loop does its I/O */
+	unsigned int queues;	/* queues=: request queues; 0: one per vCPU */
 	char serial[DISK_SERIAL_MAX + 1];
 };
 

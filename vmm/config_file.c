@@ -352,10 +352,14 @@ static void put_disk(FILE *out, const struct disk_config *d)
 					   [DISK_AIO_URING] = ",aio=io_uring",
 					   [DISK_AIO_SYNC] = ",aio=sync" };
 
-	putf(out, "disk", "%s%s%s%s%s%s%s", d->path, d->read_only ? ",ro" : "",
-	     d->direct ? ",cache=none" : "", aio[d->aio],
-	     d->mmio ? ",transport=mmio" : "", d->serial[0] ? ",serial=" : "",
-	     d->serial);
+	char queues[24] = "";
+
+	if (d->queues)
+		snprintf(queues, sizeof(queues), ",queues=%u", d->queues);
+	putf(out, "disk", "%s%s%s%s%s%s%s%s", d->path,
+	     d->read_only ? ",ro" : "", d->direct ? ",cache=none" : "",
+	     aio[d->aio], queues, d->mmio ? ",transport=mmio" : "",
+	     d->serial[0] ? ",serial=" : "", d->serial);
 }
 
 static void put_net(FILE *out, const struct net_config *n)
@@ -502,7 +506,7 @@ static int devices_differ(const struct vm_config *a, const struct vm_config *b,
 		DIFFERS(str_differs(x->path, y->path) ||
 				x->read_only != y->read_only ||
 				x->direct != y->direct || x->aio != y->aio ||
-				x->mmio != y->mmio ||
+				x->queues != y->queues || x->mmio != y->mmio ||
 				strcmp(x->serial, y->serial),
 			"disk");
 	}

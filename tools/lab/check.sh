@@ -46,8 +46,8 @@ for s in "${scenarios[@]}"; do
 		failed=$((failed + 1))
 		continue
 	fi
-	# An L1 lockup (run.sh exits 75) is the lab's, not kvmini's
-	# (docs/lab.md): the scenario runs once more, and says so.
+	# L1's kernel locking up or crashing (run.sh exits 75) is the lab's,
+	# not kvmini's (docs/lab.md): the scenario runs once more, and says so.
 	for try in 1 2; do
 		# shellcheck disable=SC2086 # extra is a list of options
 		# (extra last: its options override these)
@@ -57,8 +57,8 @@ for s in "${scenarios[@]}"; do
 		if [ "$rc" -ne 75 ] || [ "$try" -eq 2 ]; then
 			break
 		fi
-		cp "$log" "$log.lockup"
-		echo "lab: L1 locked up in scenario $s (log kept in $log.lockup); running it once more"
+		cp "$log" "$log.l1-broke"
+		echo "lab: L1's kernel locked up or crashed in scenario $s (log kept in $log.l1-broke); running it once more"
 		reruns=$((reruns + 1))
 	done
 	echo "$out"
@@ -73,6 +73,6 @@ for s in "${scenarios[@]}"; do
 	fi
 done
 note=""
-[ "$reruns" -eq 0 ] || note=" ($reruns scenario run(s) repeated after an L1 lockup)"
+[ "$reruns" -eq 0 ] || note=" ($reruns scenario run(s) repeated after L1 broke)"
 echo "lab: $passed passed, $failed failed$note"
 [ "$failed" -eq 0 ]

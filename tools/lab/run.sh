@@ -16,7 +16,7 @@
 # Prints one line per `LAB-RESULT NAME PASS|FAIL [DETAIL]` in the log and
 # exits 0 only if there was at least one result, none failed, and the
 # scenario printed LAB-DONE (so a crash or timeout of L1 fails); 75 when
-# L1's kernel locked up (watch_lockup: QEMU is stopped at once).
+# L1's kernel locked up or crashed (watch_l1; a lockup stops QEMU at once).
 set -euo pipefail
 
 # shellcheck source-path=SCRIPTDIR source=common.sh
@@ -64,7 +64,7 @@ run_qemu() {
 	case $mode in
 	quiet)
 		"${cmd[@]}" </dev/null >"$logf" 2>&1 &
-		watch_lockup $! "$logf" || rc=$?
+		watch_l1 $! "$logf" || rc=$?
 		;;
 	verbose) "${cmd[@]}" </dev/null 2>&1 | tee "$logf" || rc=${PIPESTATUS[0]} ;;
 	interactive) "${cmd[@]:0:3}" --foreground "${cmd[@]:3}" 2>&1 | tee "$logf" || rc=${PIPESTATUS[0]} ;;
@@ -72,24 +72,30 @@ run_qemu() {
 	return "$rc"
 }
 
-# watch_lockup PID LOG: wait for QEMU (PID); when L1's kernel reports a
-# soft lockup, stop it at once and return L1_LOCKUP. Such a hang is below
-# kvmini (a user-space process cannot stall every CPU of its host: QEMU's
-# TCG or L1's kvm-amd, docs/lab.md) and would otherwise last until the
-# timeout. Otherwise QEMU's (or timeout's) exit status.
-L1_LOCKUP=75
-watch_lockup() {
+# watch_l1 PID LOG: wait for QEMU (PID); return L1_BROKE when L1's kernel
+# locked up (QEMU is stopped at the first soft-lockup report instead of
+# at the timeout) or crashed in an oops (QEMU exits by itself).  Both are
+# below kvmini: a user-space process cannot stall every CPU of its host or
+# corrupt its kernel's state; QEMU's TCG or L1's kvm-amd can (docs/lab.md,
+# "L1 hangs").  Otherwise QEMU's (or timeout's) exit status.
+L1_BROKE=75
+watch_l1() {
 	local pid=$1 logf=$2 rc=0
 	while kill -0 "$pid" 2>/dev/null; do
 		if grep -q -m1 'watchdog: BUG: soft lockup' "$logf" 2>/dev/null; then
 			kill "$pid" 2>/dev/null
 			wait "$pid" 2>/dev/null
 			echo "LAB: L1 locked up (soft lockup in L1's kernel); QEMU stopped" >>"$logf"
-			return "$L1_LOCKUP"
+			return "$L1_BROKE"
 		fi
 		sleep 2
 	done
 	wait "$pid" || rc=$?
+	# an oops, not the scenario's own end (its init exiting)
+	if grep -q -m1 -e 'Kernel panic - not syncing: Fatal exception' \
+		-e 'Kernel panic - not syncing: corrupted stack end' "$logf"; then
+		return "$L1_BROKE"
+	fi
 	return "$rc"
 }
 
@@ -105,8 +111,8 @@ summarize() {
 	tr -d '\r' <"$logf" | grep -qx 'LAB-DONE' && done=1
 	local why=()
 	[[ $qrc -ne 124 && $qrc -ne 137 ]] || why+=("timed out")
-	[[ $qrc -ne $L1_LOCKUP ]] || why+=("L1 locked up (QEMU TCG or L1's kvm-amd, below kvmini)")
-	[[ $qrc -eq 0 || $qrc -eq 124 || $qrc -eq 137 || $qrc -eq $L1_LOCKUP ]] ||
+	[[ $qrc -ne $L1_BROKE ]] || why+=("L1's kernel locked up or crashed (QEMU TCG or L1's kvm-amd, below kvmini)")
+	[[ $qrc -eq 0 || $qrc -eq 124 || $qrc -eq 137 || $qrc -eq $L1_BROKE ]] ||
 		why+=("qemu exited with $qrc")
 	[[ $n -gt 0 ]] || why+=("no LAB-RESULT lines")
 	[[ $fails -eq 0 ]] || why+=("$fails of $n results FAILed")
@@ -160,7 +166,7 @@ main() {
 	if ! summarize "$logf" "$qrc"; then
 		echo "---- last 40 lines of $logf ----" >&2
 		tail -n 40 "$logf" | tr -d '\r' >&2
-		[[ $qrc -ne $L1_LOCKUP ]] || return "$L1_LOCKUP"
+		[[ $qrc -ne $L1_BROKE ]] || return "$L1_BROKE"
 		return 1
 	fi
 }

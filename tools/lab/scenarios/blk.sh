@@ -6,8 +6,9 @@
 #   C  64 MiB, read-write, gets an ext4 file system
 # Three boots:
 #   msix     cloud kernel, 2 vCPUs, A and B (vda, vdb), MSI-X: the disks,
-#            serial, sizes, one request queue each with its MSI-X vector,
-#            reads L1's pattern, a second kvmini with
+#            serial, sizes, a request queue per vCPU (VIRTIO_BLK_F_MQ) for A
+#            and one for B (queues=1), each with its MSI-X vector, reads
+#            L1's pattern, a second kvmini with
 #            A fails on the lock while this one runs, writing vdb fails,
 #            writes a pattern at sector 2048 of vda, poweroff; L1 finds the
 #            pattern in A and B unchanged
@@ -221,13 +222,13 @@ discarded_on_disk() {
 images
 
 CPUS=2
-if boot msix cloud console=ttyS0 "$A,serial=kvmini-a" "$B,ro"; then
+if boot msix cloud console=ttyS0 "$A,serial=kvmini-a" "$B,ro,queues=1"; then
 	disks msix 2
 	vm_send msix 'grep virtio /proc/interrupts'
-	# one request queue per disk for now (devices/virtio_blk.c DISK_QUEUES),
-	# with its own vector: 2 disks, 2 req vectors
-	vm_ask msix mq-queues 'echo MQ=$(ls /sys/block/vda/mq | wc -l)' 'MQ=1'
-	vm_ask msix msix-vectors 'echo MSIX=$(grep -c "virtio[0-9]*-req\.0" /proc/interrupts)' 'MSIX=2'
+	# a queue per vCPU (vda), or as queues= says (vdb), each with its own
+	# vector: req.0 and req.1 of vda, req.0 of vdb
+	vm_ask msix mq-queues 'echo MQ=$(ls /sys/block/vda/mq | wc -l)/$(ls /sys/block/vdb/mq | wc -l)' 'MQ=2/1'
+	vm_ask msix msix-vectors 'echo MSIX=$(grep -c "virtio[0-9]*-req\.[01]" /proc/interrupts)' 'MSIX=3'
 	lock_test msix
 	guest_write msix msix
 	ro_write msix

@@ -36,6 +36,9 @@
 #define HDR_LEN	   sizeof(struct virtio_net_hdr_v1)
 /* a 64 KiB GSO frame, its Ethernet header and the virtio header */
 #define PKT_MAX	   (65536 + 14 + 4 + HDR_LEN)
+/* guest segments one direct read of the tap fills: n->pkt is one more
+ * (readv takes IOV_MAX, 1024) */
+#define RX_IOV_MAX 1023
 
 struct virtio_net {
 	struct virtio_pci pci;
@@ -45,6 +48,10 @@ struct virtio_net {
 	int tap_polled;	      /* EPOLLIN on the tap is armed */
 	uint8_t pkt[PKT_MAX]; /* read from the tap, not yet delivered */
 	size_t pkt_len;
+	size_t rx_hint; /* the last frame's size: chains to pop for the next */
+	struct iovec rx_iov[RX_IOV_MAX + 1];
+	uint16_t rx_heads[QUEUE_SIZE];
+	uint32_t rx_lens[QUEUE_SIZE];
 	struct virtq_req *rx_req;
 	struct iovec iov[VIRTQ_MAX_SEGS];
 	uint64_t rx_dropped, tx_dropped;
@@ -113,6 +120,19 @@ static void write_segs(const struct virtq_seg *seg, unsigned int nseg,
 	}
 }
 
+/* Reads @len bytes from the start of a chain's writable segments. */
+static void read_segs(const struct virtq_seg *seg, unsigned int nseg,
+		      uint8_t *dst, size_t len)
+{
+	for (unsigned int i = 0; i < nseg && len; i++) {
+		size_t n = seg[i].len < len ? seg[i].len : len;
+
+		memcpy(dst, seg[i].addr, n);
+		dst += n;
+		len -= n;
+	}
+}
+
 /*
  * Spreads the pending packet over as many chains as it needs (5.1.6.3.2);
  * num_buffers, in the first chain's header, is known only at the end.
@@ -170,12 +190,151 @@ static int rx_mergeable(struct virtio_net *n, struct virtq *vq)
 	return 1;
 }
 
+/*
+ * Pops receive chains for @want bytes (at least one chain) and lists their
+ * writable segments in n->rx_iov.  Returns the number of chains, -1 for
+ * a malformed one, or -2 when the first chain alone has more segments
+ * than one read takes (nothing is left popped then).  *first gets the
+ * segments that will hold the virtio-net header.
+ */
+static int rx_pop_for(struct virtio_net *n, struct virtq *vq, size_t want,
+		      unsigned int *niov, size_t *room, struct virtq_seg *first,
+		      unsigned int *nfirst)
+{
+	struct virtio_dev *vd = &n->pci.vd;
+	struct virtq_req *req = n->rx_req;
+	int bufs = 0, r;
+
+	*niov = 0;
+	*room = 0;
+	while ((bufs == 0 || *room < want) && bufs < QUEUE_SIZE) {
+		r = virtq_pop(vq, &vd->vm->mem, req);
+		if (r == 0)
+			break;
+		if (r < 0 || !req->in_len || (!bufs && req->in_len < HDR_LEN)) {
+			virtq_unpop(vq, bufs + (r > 0));
+			return -1;
+		}
+		if (*niov + req->nr_in > RX_IOV_MAX) {
+			virtq_unpop(vq, 1); /* for the next frame, or copied */
+			if (!bufs)
+				return -2;
+			break;
+		}
+		for (unsigned int i = req->nr_out; i < req->nr_out + req->nr_in;
+		     i++) {
+			if (!bufs && *nfirst < HDR_LEN)
+				first[(*nfirst)++] = req->seg[i];
+			n->rx_iov[(*niov)++] =
+				(struct iovec){ req->seg[i].addr,
+						req->seg[i].len };
+		}
+		n->rx_heads[bufs] = req->head;
+		n->rx_lens[bufs] = req->in_len;
+		*room += req->in_len;
+		bufs++;
+	}
+	return bufs;
+}
+
+/*
+ * A frame too big for the chains a direct read had: its start is in those
+ * chains, the rest at the start of n->pkt.  Put it together in n->pkt and
+ * give the chains back; rx_mergeable delivers it when there are buffers.
+ */
+static void rx_keep_whole(struct virtio_net *n, struct virtq *vq, int bufs,
+			  unsigned int niov, size_t room, size_t len)
+{
+	uint8_t *p = n->pkt;
+
+	memmove(n->pkt + room, n->pkt, len - room);
+	for (unsigned int i = 0; i < niov; i++) {
+		memcpy(p, n->rx_iov[i].iov_base, n->rx_iov[i].iov_len);
+		p += n->rx_iov[i].iov_len;
+	}
+	n->pkt_len = len;
+	virtq_unpop(vq, bufs);
+}
+
+/*
+ * Zero-copy receive with MRG_RXBUF: chains for the size of the last frame
+ * are popped first and the tap is read straight into them, with n->pkt
+ * behind them for the rest of a bigger frame, which is then copied into
+ * further chains.  1: a frame delivered; 0: not enough buffers (a frame
+ * read in part waits in n->pkt); 2: the tap is empty; 3: use the copying
+ * path (a chain of too many segments); -1: a malformed chain.
+ */
+static int rx_direct(struct virtio_net *n, struct virtq *vq)
+{
+	struct virtio_net_hdr_v1 hdr;
+	struct virtq_seg first[HDR_LEN];
+	unsigned int niov, nfirst = 0;
+	size_t room, used = 0, want = n->rx_hint ? n->rx_hint : PKT_MAX;
+	int bufs = rx_pop_for(n, vq, want, &niov, &room, first, &nfirst);
+	int total = 0;
+	ssize_t len;
+
+	if (bufs == -2)
+		return 3;
+	if (bufs <= 0)
+		return bufs;
+	/* never more than n->pkt holds in all: rx_keep_whole needs that */
+	n->rx_iov[niov] = (struct iovec){
+		n->pkt, room < sizeof(n->pkt) ? sizeof(n->pkt) - room : 0
+	};
+	len = readv(n->tap.fd, n->rx_iov, niov + 1);
+	if (len <= (ssize_t)HDR_LEN) {
+		virtq_unpop(vq, bufs);
+		return 2; /* EAGAIN: the tap is empty */
+	}
+	n->rx_hint = len;
+	/* the chains the frame's start filled; the unused ones go back */
+	while (total < bufs && used < (size_t)len) {
+		if (n->rx_lens[total] > len - used)
+			n->rx_lens[total] = len - used;
+		used += n->rx_lens[total++];
+	}
+	virtq_unpop(vq, bufs - total);
+	/* the rest of a bigger frame, from n->pkt into more chains */
+	while (used < (size_t)len) {
+		struct virtq_req *req = n->rx_req;
+		int r;
+
+		if (total == QUEUE_SIZE) { /* tiny buffers: never enough */
+			virtq_unpop(vq, total);
+			dropped(n, &n->rx_dropped,
+				"frame larger than the whole receive ring, "
+				"dropped",
+				0);
+			return 1;
+		}
+		r = virtq_pop(vq, &n->pci.vd.vm->mem, req);
+		if (r > 0 && !req->in_len)
+			r = -1; /* the device needs a reset: no unpop */
+		if (r == 0)
+			rx_keep_whole(n, vq, total, niov, room, len);
+		if (r <= 0)
+			return r;
+		n->rx_heads[total] = req->head;
+		n->rx_lens[total] =
+			virtq_copy_to(req, 0, n->pkt + used - room, len - used);
+		used += n->rx_lens[total++];
+	}
+	read_segs(first, nfirst, (uint8_t *)&hdr, HDR_LEN);
+	hdr.num_buffers = total;
+	write_segs(first, nfirst, (const uint8_t *)&hdr, HDR_LEN);
+	/* all at once: a driver polling the ring must not see part of it */
+	virtq_push_many(vq, n->rx_heads, n->rx_lens, total);
+	return 1;
+}
+
 /* Moves packets tap -> guest while there are buffers; device loop. */
 static void rx(struct virtio_net *n)
 {
 	struct virtio_dev *vd = &n->pci.vd;
 	struct virtq *vq = &vd->vq[RX_QUEUE];
-	int delivered = 0, r;
+	int mergeable = negotiated(vd, VIRTIO_NET_F_MRG_RXBUF);
+	int delivered = 0, waiting = 0, r;
 
 	if (!(vd->status & VIRTIO_CONFIG_S_DRIVER_OK) || !vq->enabled ||
 	    (vd->status & VIRTIO_CONFIG_S_NEEDS_RESET)) {
@@ -184,29 +343,32 @@ static void rx(struct virtio_net *n)
 	}
 	/* the tap stays readable: epoll brings us back after the others */
 	while (delivered < BURST) {
-		if (!n->pkt_len) {
-			ssize_t len = read(n->tap.fd, n->pkt, sizeof(n->pkt));
+		r = !n->pkt_len && mergeable ? rx_direct(n, vq) : 3;
+		if (r == 2)
+			break; /* the tap is empty */
+		if (r == 3) {  /* copying: read into n->pkt first */
+			if (!n->pkt_len) {
+				ssize_t len =
+					read(n->tap.fd, n->pkt, sizeof(n->pkt));
 
-			if (len <= (ssize_t)HDR_LEN)
-				break; /* EAGAIN: the tap is empty */
-			n->pkt_len = len;
+				if (len <= (ssize_t)HDR_LEN)
+					break; /* EAGAIN: the tap is empty */
+				n->pkt_len = len;
+			}
+			r = mergeable ? rx_mergeable(n, vq) : rx_single(n, vq);
 		}
-		r = negotiated(vd, VIRTIO_NET_F_MRG_RXBUF) ? rx_mergeable(n, vq)
-							   : rx_single(n, vq);
 		if (r < 0) {
 			virtio_needs_reset(vd, "malformed receive buffer");
 			break;
 		}
 		if (r == 0) {
-			set_tap_polling(n,
-					0); /* wait for the guest's buffers */
+			waiting = 1; /* for the guest's buffers */
 			break;
 		}
 		n->pkt_len = 0;
 		delivered++;
 	}
-	if (n->pkt_len == 0)
-		set_tap_polling(n, 1);
+	set_tap_polling(n, !waiting);
 	if (delivered)
 		virtio_queue_done(vd, RX_QUEUE);
 }
@@ -368,6 +530,45 @@ void virtio_net_test_tx(struct vm *vm, struct virtq *vq, struct virtq_req *req,
 	tx(n);
 	*vq = vd->vq[TX_QUEUE];
 	free(n);
+}
+
+unsigned int virtio_net_test_rx(struct vm *vm, struct virtq *vq,
+				struct virtq_req *req, uint64_t features,
+				int fd, uint8_t *kept, size_t *kept_len)
+{
+	static const struct virtio_transport_ops tops = {
+		.signal_queue = test_signal_queue,
+		.signal_config = test_signal_config,
+	};
+	struct virtio_net *n = calloc(1, sizeof(*n));
+	struct virtio_dev *vd;
+	unsigned int status;
+
+	if (!n || *kept_len > sizeof(n->pkt))
+		abort();
+	vd = &n->pci.vd;
+	n->tap.fd = fd;
+	n->tap_src.fd = -1;
+	n->rx_req = req;
+	memcpy(n->pkt, kept, *kept_len);
+	n->pkt_len = *kept_len;
+	vd->vm = vm;
+	vd->ops = &net_ops;
+	vd->nr_queues = net_ops.nr_queues;
+	vd->tops = &tops;
+	vd->priv = n;
+	vd->req = req;
+	vd->guest_features = features;
+	vd->status = VIRTIO_CONFIG_S_DRIVER_OK;
+	vd->notify[RX_QUEUE].fd = vd->notify[TX_QUEUE].fd = -1;
+	vd->vq[RX_QUEUE] = *vq;
+	rx(n);
+	*vq = vd->vq[RX_QUEUE];
+	memcpy(kept, n->pkt, n->pkt_len);
+	*kept_len = n->pkt_len;
+	status = vd->status;
+	free(n);
+	return status;
 }
 
 /* A stable, locally administered MAC from the VM name and NIC index. */

@@ -22,6 +22,7 @@ int main(void)
 		bios_suite,
 		config_file_suite,
 		uring_suite,
+		virtio_net_rx_suite,
 		/* bugs found and fixed: each keeps its test */
 		serial_regression_suite,
 		cli_regression_suite,

@@ -19,6 +19,7 @@ Suite *multiboot_suite(void);
 Suite *bios_suite(void);
 Suite *config_file_suite(void);
 Suite *uring_suite(void);
+Suite *virtio_net_rx_suite(void);
 
 /* Failing tests for open product bugs (run with KVMINI_KNOWN_BUGS=1). */
 Suite *serial_regression_suite(void);

@@ -134,6 +134,18 @@ static void read_segs(const struct virtq_seg *seg, unsigned int nseg,
 }
 
 /*
+ * Tiny buffers: not even a full ring of them holds the frame.  The @bufs
+ * chains go back unused; 1, as for a frame delivered (the next one may fit).
+ */
+static int drop_too_big(struct virtio_net *n, struct virtq *vq, uint16_t bufs)
+{
+	virtq_unpop(vq, bufs);
+	dropped(n, &n->rx_dropped,
+		"frame larger than the whole receive ring, dropped", 0);
+	return 1;
+}
+
+/*
  * Spreads the pending packet over as many chains as it needs (5.1.6.3.2);
  * num_buffers, in the first chain's header, is known only at the end.
  * Not enough buffers yet: the chains are given back, unused.
@@ -150,15 +162,8 @@ static int rx_mergeable(struct virtio_net *n, struct virtq *vq)
 	int r;
 
 	while (off < n->pkt_len) {
-		if (bufs == QUEUE_SIZE) {
-			/* tiny buffers: not even a full ring holds it */
-			virtq_unpop(vq, bufs);
-			dropped(n, &n->rx_dropped,
-				"frame larger than the whole receive ring, "
-				"dropped",
-				0);
-			return 1;
-		}
+		if (bufs == QUEUE_SIZE)
+			return drop_too_big(n, vq, bufs);
 		r = virtq_pop(vq, &vd->vm->mem, req);
 		if (r <= 0) {
 			virtq_unpop(vq, bufs);
@@ -300,14 +305,8 @@ static int rx_direct(struct virtio_net *n, struct virtq *vq)
 		struct virtq_req *req = n->rx_req;
 		int r;
 
-		if (total == QUEUE_SIZE) { /* tiny buffers: never enough */
-			virtq_unpop(vq, total);
-			dropped(n, &n->rx_dropped,
-				"frame larger than the whole receive ring, "
-				"dropped",
-				0);
-			return 1;
-		}
+		if (total == QUEUE_SIZE)
+			return drop_too_big(n, vq, total);
 		r = virtq_pop(vq, &n->pci.vd.vm->mem, req);
 		if (r > 0 && !req->in_len)
 			r = -1; /* the device needs a reset: no unpop */
@@ -504,8 +503,9 @@ static void test_signal_config(struct virtio_dev *vd)
 {
 }
 
-void virtio_net_test_tx(struct vm *vm, struct virtq *vq, struct virtq_req *req,
-			uint64_t features, int fd)
+/* A NIC on @fd instead of a tap, without a transport (tests only). */
+static struct virtio_net *test_nic(struct vm *vm, struct virtq_req *req,
+				   uint64_t features, int fd)
 {
 	static const struct virtio_transport_ops tops = {
 		.signal_queue = test_signal_queue,
@@ -518,6 +518,8 @@ void virtio_net_test_tx(struct vm *vm, struct virtq *vq, struct virtq_req *req,
 		abort();
 	vd = &n->pci.vd;
 	n->tap.fd = fd;
+	n->tap_src.fd = -1;
+	n->rx_req = req;
 	vd->vm = vm;
 	vd->ops = &net_ops;
 	vd->nr_queues = net_ops.nr_queues;
@@ -526,9 +528,17 @@ void virtio_net_test_tx(struct vm *vm, struct virtq *vq, struct virtq_req *req,
 	vd->req = req;
 	vd->guest_features = features;
 	vd->notify[RX_QUEUE].fd = vd->notify[TX_QUEUE].fd = -1;
-	vd->vq[TX_QUEUE] = *vq;
+	return n;
+}
+
+void virtio_net_test_tx(struct vm *vm, struct virtq *vq, struct virtq_req *req,
+			uint64_t features, int fd)
+{
+	struct virtio_net *n = test_nic(vm, req, features, fd);
+
+	n->pci.vd.vq[TX_QUEUE] = *vq;
 	tx(n);
-	*vq = vd->vq[TX_QUEUE];
+	*vq = n->pci.vd.vq[TX_QUEUE];
 	free(n);
 }
 
@@ -536,31 +546,15 @@ unsigned int virtio_net_test_rx(struct vm *vm, struct virtq *vq,
 				struct virtq_req *req, uint64_t features,
 				int fd, uint8_t *kept, size_t *kept_len)
 {
-	static const struct virtio_transport_ops tops = {
-		.signal_queue = test_signal_queue,
-		.signal_config = test_signal_config,
-	};
-	struct virtio_net *n = calloc(1, sizeof(*n));
-	struct virtio_dev *vd;
+	struct virtio_net *n = test_nic(vm, req, features, fd);
+	struct virtio_dev *vd = &n->pci.vd;
 	unsigned int status;
 
-	if (!n || *kept_len > sizeof(n->pkt))
+	if (*kept_len > sizeof(n->pkt))
 		abort();
-	vd = &n->pci.vd;
-	n->tap.fd = fd;
-	n->tap_src.fd = -1;
-	n->rx_req = req;
 	memcpy(n->pkt, kept, *kept_len);
 	n->pkt_len = *kept_len;
-	vd->vm = vm;
-	vd->ops = &net_ops;
-	vd->nr_queues = net_ops.nr_queues;
-	vd->tops = &tops;
-	vd->priv = n;
-	vd->req = req;
-	vd->guest_features = features;
 	vd->status = VIRTIO_CONFIG_S_DRIVER_OK;
-	vd->notify[RX_QUEUE].fd = vd->notify[TX_QUEUE].fd = -1;
 	vd->vq[RX_QUEUE] = *vq;
 	rx(n);
 	*vq = vd->vq[RX_QUEUE];

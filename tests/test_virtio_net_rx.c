@@ -75,6 +75,14 @@ static void post(struct rxt *t, uint16_t head, uint32_t len)
 	memcpy(g(t, AVAIL + 2, 2), &t->avail_idx, 2);
 }
 
+/* Chains first .. first + count - 1, each one buffer of @len bytes. */
+static void post_many(struct rxt *t, uint16_t first, uint16_t count,
+		      uint32_t len)
+{
+	for (uint16_t i = first; i < first + count; i++)
+		post(t, i, len);
+}
+
 static void setup(struct rxt *t)
 {
 	memset(t, 0, sizeof(*t));
@@ -182,8 +190,7 @@ START_TEST(rx_frames_of_mixed_sizes)
 	struct rxt t;
 
 	setup(&t);
-	for (uint16_t i = 0; i < 64; i++)
-		post(&t, i, BUF_LEN);
+	post_many(&t, 0, 64, BUF_LEN);
 	send_frame(&t, 60000 + HDR, 1);
 	send_frame(&t, 100, 2);
 	send_frame(&t, 30000, 3);
@@ -205,8 +212,7 @@ START_TEST(rx_bigger_frame_than_the_last)
 	struct rxt t;
 
 	setup(&t);
-	for (uint16_t i = 0; i < 64; i++)
-		post(&t, i, BUF_LEN);
+	post_many(&t, 0, 64, BUF_LEN);
 	send_frame(&t, 200, 4);
 	send_frame(&t, 40000, 5);
 	send_frame(&t, 65536 + 14 + HDR, 6); /* the largest GSO frame */
@@ -225,8 +231,7 @@ START_TEST(rx_frame_waits_for_buffers)
 	struct rxt t;
 
 	setup(&t);
-	for (uint16_t i = 0; i < 3; i++)
-		post(&t, i, BUF_LEN);
+	post_many(&t, 0, 3, BUF_LEN);
 	send_frame(&t, 20000, 7);
 	run_rx(&t);
 	ck_assert_uint_eq(used_idx(&t), 0);
@@ -234,8 +239,7 @@ START_TEST(rx_frame_waits_for_buffers)
 	ck_assert_uint_eq(t.kept_len, 20000);
 	/* the guest writes into its buffers meanwhile: no matter */
 	memset(g(&t, BUFS, 3 * BUF_LEN), 0xee, 3 * BUF_LEN);
-	for (uint16_t i = 3; i < 8; i++)
-		post(&t, i, BUF_LEN);
+	post_many(&t, 3, 5, BUF_LEN);
 	send_frame(&t, 300, 8);
 	run_rx(&t);
 	ck_assert_uint_eq(t.kept_len, 0);
@@ -286,8 +290,7 @@ START_TEST(rx_frame_larger_than_the_ring)
 	struct rxt t;
 
 	setup(&t);
-	for (uint16_t i = 0; i < QSIZE; i++)
-		post(&t, i, 16);
+	post_many(&t, 0, QSIZE, 16);
 	send_frame(&t, 5000, 11);
 	send_frame(&t, 16, 12);
 	ck_assert_uint_eq(run_rx(&t) & VIRTIO_CONFIG_S_NEEDS_RESET, 0);

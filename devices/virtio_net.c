@@ -199,7 +199,8 @@ static int rx_mergeable(struct virtio_net *n, struct virtq *vq)
  * Pops receive chains for @want bytes (at least one chain) and lists their
  * writable segments in n->rx_iov.  Returns the number of chains, -1 for
  * a malformed one, or -2 when the first chain alone has more segments
- * than one read takes (nothing is left popped then).  *first gets the
+ * than one read takes or more room than PKT_MAX (nothing is left popped
+ * then: the copying path, bounded by the frame, serves it).  *first gets the
  * segments that will hold the virtio-net header.
  */
 static int rx_pop_for(struct virtio_net *n, struct virtq *vq, size_t want,
@@ -220,7 +221,9 @@ static int rx_pop_for(struct virtio_net *n, struct virtq *vq, size_t want,
 			virtq_unpop(vq, bufs + (r > 0));
 			return -1;
 		}
-		if (*niov + req->nr_in > RX_IOV_MAX) {
+		/* more segments than one read takes, or more room than any
+		 * frame needs (segments may overlap: in_len can pass 4 GiB) */
+		if (*niov + req->nr_in > RX_IOV_MAX || req->in_len > PKT_MAX) {
 			virtq_unpop(vq, 1); /* for the next frame, or copied */
 			if (!bufs)
 				return -2;
@@ -267,7 +270,8 @@ static void rx_keep_whole(struct virtio_net *n, struct virtq *vq, int bufs,
  * behind them for the rest of a bigger frame, which is then copied into
  * further chains.  1: a frame delivered; 0: not enough buffers (a frame
  * read in part waits in n->pkt); 2: the tap is empty; 3: use the copying
- * path (a chain of too many segments); -1: a malformed chain.
+ * path (a chain of too many segments or too much room); -1: a malformed
+ * chain.
  */
 static int rx_direct(struct virtio_net *n, struct virtq *vq)
 {

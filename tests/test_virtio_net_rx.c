@@ -83,12 +83,12 @@ static void post_many(struct rxt *t, uint16_t first, uint16_t count,
 		post(t, i, len);
 }
 
-static void setup(struct rxt *t)
+static void setup_mem(struct rxt *t, uint64_t mem_size)
 {
 	memset(t, 0, sizeof(*t));
 	t->vm = calloc(1, sizeof(*t->vm));
 	ck_assert_ptr_nonnull(t->vm);
-	ck_assert_int_eq(guest_mem_init(&t->vm->mem, MEM_SIZE), 0);
+	ck_assert_int_eq(guest_mem_init(&t->vm->mem, mem_size), 0);
 	t->vq.max_size = QSIZE;
 	virtq_reset(&t->vq);
 	t->vq.desc_gpa = DESC;
@@ -103,6 +103,11 @@ static void setup(struct rxt *t)
 	ck_assert_int_eq(
 		socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK, 0, t->sv),
 		0);
+}
+
+static void setup(struct rxt *t)
+{
+	setup_mem(t, MEM_SIZE);
 }
 
 static void teardown(struct rxt *t)
@@ -301,6 +306,45 @@ START_TEST(rx_frame_larger_than_the_ring)
 }
 END_TEST
 
+/*
+ * A chain whose segments add up to more than 4 GiB (they may overlap: each
+ * one only has to lie in guest RAM): 2 * 0xbff00000 + 0x8020000a bytes is
+ * 10 more than 2^33, so anything keeping the length in 32 bits sees 10
+ * bytes of room.  The frame must still land in it whole.
+ */
+START_TEST(rx_chain_longer_than_4_gib)
+{
+	struct rxt t;
+	struct vring_used_elem e;
+	uint8_t want[200];
+	uint16_t one = 1, *ring;
+
+	setup_mem(&t, 0xc0000000ULL); /* 3 GiB, reserved lazily */
+	put_desc(&t, DESC, 0, BUFS, 0xbff00000,
+		 VRING_DESC_F_WRITE | VRING_DESC_F_NEXT, 1);
+	put_desc(&t, DESC, 1, BUFS, 0xbff00000,
+		 VRING_DESC_F_WRITE | VRING_DESC_F_NEXT, 2);
+	put_desc(&t, DESC, 2, BUFS, 0x8020000a, VRING_DESC_F_WRITE, 0);
+	ring = g(&t, AVAIL + 4, 2);
+	ring[0] = 0;
+	t.avail_idx = 1;
+	memcpy(g(&t, AVAIL + 2, 2), &one, 2);
+	post_many(&t, 3, 8, BUF_LEN);
+	send_frame(&t, sizeof(want), 13);
+	ck_assert_uint_eq(run_rx(&t) & VIRTIO_CONFIG_S_NEEDS_RESET, 0);
+	ck_assert_uint_eq(t.kept_len, 0);
+	ck_assert_uint_eq(used_idx(&t), 1);
+	memcpy(&e, g(&t, USED + 4, 8), 8);
+	ck_assert_uint_eq(e.id, 0);
+	ck_assert_uint_eq(e.len, sizeof(want));
+	frame(want, sizeof(want), 13);
+	want[10] = 1; /* num_buffers */
+	ck_assert_int_eq(memcmp(g(&t, BUFS, sizeof(want)), want, sizeof(want)),
+			 0);
+	teardown(&t);
+}
+END_TEST
+
 /* A first buffer too small for the header: NEEDS_RESET, nothing used. */
 START_TEST(rx_buffer_smaller_than_the_header)
 {
@@ -326,6 +370,7 @@ Suite *virtio_net_rx_suite(void)
 	tcase_add_test(tc, rx_frame_waits_for_buffers);
 	tcase_add_test(tc, rx_chain_of_1024_segments);
 	tcase_add_test(tc, rx_frame_larger_than_the_ring);
+	tcase_add_test(tc, rx_chain_longer_than_4_gib);
 	tcase_add_test(tc, rx_buffer_smaller_than_the_header);
 	suite_add_tcase(s, tc);
 	return s;

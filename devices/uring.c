@@ -178,10 +178,15 @@ int uring_submit(struct uring *u)
 
 int uring_wait(struct uring *u)
 {
+	unsigned int pending;
 	int r;
 
+	/* SQEs an earlier failed submission left queued go in first: a wait
+	 * for requests the kernel never saw would never end */
+	__atomic_store_n(u->sq_tail, u->local_tail, __ATOMIC_RELEASE);
+	pending = u->local_tail - __atomic_load_n(u->sq_head, __ATOMIC_ACQUIRE);
 	do
-		r = sys_enter(u->fd, 0, 1, IORING_ENTER_GETEVENTS);
+		r = sys_enter(u->fd, pending, 1, IORING_ENTER_GETEVENTS);
 	while (r < 0 && errno == EINTR);
 	return r < 0 ? -errno : 0;
 }

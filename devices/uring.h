@@ -47,7 +47,8 @@ void uring_free(struct uring *u);
 struct io_uring_sqe *uring_get_sqe(struct uring *u);
 /* Hands every queued SQE to the kernel; 0, or -errno (they stay queued). */
 int uring_submit(struct uring *u);
-/* Blocks until at least one completion is there (or -errno). */
+/* Hands over what is still queued, then blocks until at least one
+ * completion is there (or -errno). */
 int uring_wait(struct uring *u);
 /* 1: *cqe holds the next completion (consumed); 0: none. */
 int uring_next_cqe(struct uring *u, struct io_uring_cqe *cqe);

@@ -45,6 +45,8 @@ int virtio_dev_init_queues(struct virtio_dev *vd, struct vm *vm,
 			   void *priv, uint8_t *config)
 {
 	memset(vd, 0, sizeof(*vd));
+	if (!nr_queues || nr_queues > VIRTIO_MAX_QUEUES)
+		return -1; /* virtio_dev_free walks notify[nr_queues] */
 	vd->nr_queues = nr_queues;
 	pthread_mutex_init(&vd->lock, NULL);
 	vd->vm = vm;
@@ -54,7 +56,7 @@ int virtio_dev_init_queues(struct virtio_dev *vd, struct vm *vm,
 	vd->host_features = features | CORE_FEATURES;
 	vd->config_msix_vector = VIRTIO_NO_VECTOR;
 	vd->req = malloc(sizeof(*vd->req));
-	if (!vd->req || !nr_queues || nr_queues > VIRTIO_MAX_QUEUES)
+	if (!vd->req)
 		return -1;
 	for (unsigned int q = 0; q < nr_queues; q++) {
 		vd->vq[q].max_size = ops->queue_max;
@@ -136,7 +138,8 @@ void virtio_set_status(struct virtio_dev *vd, uint8_t status)
 	/* NEEDS_RESET is the device's to set; keep it until reset */
 	vd->status = (status & ~VIRTIO_CONFIG_S_NEEDS_RESET) |
 		     (vd->status & VIRTIO_CONFIG_S_NEEDS_RESET);
-	if ((status & VIRTIO_CONFIG_S_DRIVER_OK) && !was_ok && vd->ops->driver_ok)
+	if ((status & VIRTIO_CONFIG_S_DRIVER_OK) && !was_ok &&
+	    vd->ops->driver_ok)
 		vd->ops->driver_ok(vd);
 	if (status & VIRTIO_CONFIG_S_DRIVER_OK) {
 		/* buffers may already be waiting: look once */
@@ -148,8 +151,7 @@ void virtio_set_status(struct virtio_dev *vd, uint8_t status)
 
 struct virtq *virtio_selected_queue(struct virtio_dev *vd)
 {
-	return vd->queue_sel < vd->nr_queues ? &vd->vq[vd->queue_sel]
-						  : NULL;
+	return vd->queue_sel < vd->nr_queues ? &vd->vq[vd->queue_sel] : NULL;
 }
 
 void virtio_queue_set_enable(struct virtio_dev *vd, unsigned int q)
@@ -195,8 +197,7 @@ void virtio_kick(struct virtio_dev *vd, unsigned int q)
 {
 	uint64_t one = 1;
 
-	if (q < vd->nr_queues &&
-	    write(vd->notify[q].fd, &one, sizeof(one)) < 0)
+	if (q < vd->nr_queues && write(vd->notify[q].fd, &one, sizeof(one)) < 0)
 		warn_once("%s: cannot kick queue: %s", vd->ops->name,
 			  strerror(errno));
 }

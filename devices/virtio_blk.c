@@ -50,11 +50,12 @@
 struct blk_aio {
 	uint16_t head;
 	uint16_t q;
-	uint8_t op;	    /* VIRTIO_BLK_T_IN, _OUT or _FLUSH */
-	uint8_t *status;    /* the request's status byte, in guest RAM */
-	uint32_t written;   /* bytes for the used ring on success */
-	uint64_t off, left; /* file offset and bytes still to move */
-	struct iovec *io;   /* the iovecs still to move */
+	uint8_t op;	     /* VIRTIO_BLK_T_IN, _OUT or _FLUSH */
+	uint32_t generation; /* b->generation when it was handed over */
+	uint8_t *status;     /* the request's status byte, in guest RAM */
+	uint32_t written;    /* bytes for the used ring on success */
+	uint64_t off, left;  /* file offset and bytes still to move */
+	struct iovec *io;    /* the iovecs still to move */
 	int nr_io;
 	int nr_guest;	 /* guest iovecs in iov[] */
 	uint8_t *bounce; /* O_DIRECT copy of unaligned guest buffers */
@@ -84,6 +85,7 @@ struct virtio_blk {
 	unsigned int nr_free;
 	uint64_t bounce_bytes; /* in flight */
 	int starved;	       /* a queue waits for a free slot */
+	uint32_t generation;   /* device resets so far */
 	int no_nowait;	       /* preadv2(RWF_NOWAIT) is not supported */
 };
 
@@ -131,6 +133,33 @@ static int data_iov(struct virtq_req *req, int is_in, uint64_t len,
 	return n;
 }
 
+/* Skips @done bytes of @*iov (@*n entries): what a short transfer moved. */
+static void iov_skip(struct iovec **iov, int *n, size_t done)
+{
+	while (*n > 0 && done >= (*iov)->iov_len) {
+		done -= (*iov)->iov_len;
+		(*iov)++;
+		(*n)--;
+	}
+	if (*n > 0) {
+		(*iov)->iov_base = (uint8_t *)(*iov)->iov_base + done;
+		(*iov)->iov_len -= done;
+	}
+}
+
+/* The bytes of @n iovecs into @buf (gather) or from it (scatter). */
+static void iov_to_buf(const struct iovec *iov, int n, uint8_t *buf)
+{
+	for (int i = 0; i < n; buf += iov[i].iov_len, i++)
+		memcpy(buf, iov[i].iov_base, iov[i].iov_len);
+}
+
+static void buf_to_iov(const uint8_t *buf, const struct iovec *iov, int n)
+{
+	for (int i = 0; i < n; buf += iov[i].iov_len, i++)
+		memcpy(iov[i].iov_base, buf, iov[i].iov_len);
+}
+
 static int iov_aligned(const struct iovec *iov, int n)
 {
 	for (int i = 0; i < n; i++)
@@ -175,15 +204,7 @@ static int rw_full(struct virtio_blk *b, int write, struct iovec *iov, int n,
 			return -1;
 		}
 		off += r;
-		while (n > 0 && (size_t)r >= iov->iov_len) {
-			r -= iov->iov_len;
-			iov++;
-			n--;
-		}
-		if (n > 0) {
-			iov->iov_base = (uint8_t *)iov->iov_base + r;
-			iov->iov_len -= r;
-		}
+		iov_skip(&iov, &n, r);
 	}
 	return 0;
 }
@@ -193,7 +214,7 @@ static int do_rw(struct virtio_blk *b, int write, struct iovec *iov, int n,
 		 uint64_t len, uint64_t off)
 {
 	struct iovec one;
-	uint8_t *bounce, *p;
+	uint8_t *bounce;
 	int ret;
 
 	if (!b->direct || iov_aligned(iov, n))
@@ -204,17 +225,11 @@ static int do_rw(struct virtio_blk *b, int write, struct iovec *iov, int n,
 		return -1;
 	}
 	one = (struct iovec){ bounce, len };
-	if (write) {
-		p = bounce;
-		for (int i = 0; i < n; p += iov[i].iov_len, i++)
-			memcpy(p, iov[i].iov_base, iov[i].iov_len);
-	}
+	if (write)
+		iov_to_buf(iov, n, bounce);
 	ret = rw_full(b, write, &one, 1, off);
-	if (!ret && !write) {
-		p = bounce;
-		for (int i = 0; i < n; p += iov[i].iov_len, i++)
-			memcpy(iov[i].iov_base, p, iov[i].iov_len);
-	}
+	if (!ret && !write)
+		buf_to_iov(bounce, iov, n);
 	free(bounce);
 	return ret;
 }
@@ -275,7 +290,6 @@ static void aio_queue(struct virtio_blk *b, struct blk_aio *a, unsigned int idx)
 static int aio_bounce(struct virtio_blk *b, struct blk_aio *a, uint64_t len)
 {
 	uint64_t size = (len + DIRECT_ALIGN - 1) & ~(DIRECT_ALIGN - 1ULL);
-	uint8_t *p;
 
 	if (b->bounce_bytes + len > AIO_BOUNCE_MAX ||
 	    posix_memalign((void **)&a->bounce, DIRECT_ALIGN, size)) {
@@ -287,11 +301,8 @@ static int aio_bounce(struct virtio_blk *b, struct blk_aio *a, uint64_t len)
 	b->bounce_bytes += len;
 	a->io = &a->bounce_iov;
 	a->nr_io = 1;
-	p = a->bounce;
-	for (int i = 0; a->op == VIRTIO_BLK_T_OUT && i < a->nr_guest; i++) {
-		memcpy(p, a->iov[i].iov_base, a->iov[i].iov_len);
-		p += a->iov[i].iov_len;
-	}
+	if (a->op == VIRTIO_BLK_T_OUT)
+		iov_to_buf(a->iov, a->nr_guest, a->bounce);
 	return 1;
 }
 
@@ -310,7 +321,10 @@ static int aio_start(struct virtio_blk *b, unsigned int q,
 	a = aio_get(b, &idx);
 	if (!a)
 		return 0;
-	*a = (struct blk_aio){ .head = req->head, .q = q, .op = r->type };
+	*a = (struct blk_aio){ .head = req->head,
+			       .q = q,
+			       .op = r->type,
+			       .generation = b->generation };
 	a->status = virtq_in_byte(req, req->in_len - 1);
 	if (r->type != VIRTIO_BLK_T_FLUSH) {
 		n = data_iov(req, r->type == VIRTIO_BLK_T_IN, r->data_len,
@@ -337,15 +351,7 @@ static void aio_advance(struct blk_aio *a, uint64_t done)
 {
 	a->off += done;
 	a->left -= done;
-	while (a->nr_io && done >= a->io->iov_len) {
-		done -= a->io->iov_len;
-		a->io++;
-		a->nr_io--;
-	}
-	if (a->nr_io) {
-		a->io->iov_base = (uint8_t *)a->io->iov_base + done;
-		a->io->iov_len -= done;
-	}
+	iov_skip(&a->io, &a->nr_io, done);
 }
 
 /*
@@ -357,7 +363,6 @@ static int aio_finish(struct virtio_blk *b, unsigned int idx, int res, int push)
 {
 	struct blk_aio *a = b->slot[idx];
 	uint8_t status = VIRTIO_BLK_S_OK;
-	uint8_t *p = a->bounce;
 
 	if (res > 0 && a->op != VIRTIO_BLK_T_FLUSH && (uint64_t)res < a->left) {
 		aio_advance(a, res);
@@ -375,14 +380,12 @@ static int aio_finish(struct virtio_blk *b, unsigned int idx, int res, int push)
 			       res < 0 ? -res : 0);
 		status = VIRTIO_BLK_S_IOERR;
 		a->written = 0;
-	} else if (a->bounce && a->op == VIRTIO_BLK_T_IN) {
-		for (int i = 0; i < a->nr_guest; i++) {
-			memcpy(a->iov[i].iov_base, p, a->iov[i].iov_len);
-			p += a->iov[i].iov_len;
-		}
+	} else if (a->bounce && a->op == VIRTIO_BLK_T_IN &&
+		   a->generation == b->generation) {
+		buf_to_iov(a->bounce, a->iov, a->nr_guest);
 	}
-	/* a queue reset since (its drain failed) gets nothing */
-	if (push && b->vd->vq[a->q].enabled) {
+	/* after a reset whose drain failed: nothing for the new queues */
+	if (push && a->generation == b->generation && b->vd->vq[a->q].enabled) {
 		if (a->status)
 			*a->status = status;
 		virtq_push(&b->vd->vq[a->q], a->head, a->written + 1);
@@ -412,6 +415,17 @@ static unsigned int aio_reap(struct virtio_blk *b, int push)
 	return queues;
 }
 
+/* One system call for a batch of requests. */
+static void aio_submit(struct virtio_blk *b)
+{
+	int r = uring_submit(&b->ring);
+
+	/* they stay queued in the ring: the next batch hands them over */
+	if (r < 0)
+		warn_once("virtio-blk: io_uring_enter failed: %s",
+			  strerror(-r));
+}
+
 /* Completions to the used rings, interrupts, starved queues (lock held). */
 static void aio_complete(struct virtio_blk *b)
 {
@@ -439,6 +453,7 @@ static void aio_event(struct event_source *src, uint32_t events)
 		return;
 	pthread_mutex_lock(&vd->lock);
 	aio_complete(b);
+	aio_submit(b); /* what a failed submission left queued, if any */
 	pthread_mutex_unlock(&vd->lock);
 }
 
@@ -465,20 +480,21 @@ static void aio_drain(struct virtio_blk *b)
 	b->starved = 0;
 }
 
-/* One system call for a batch of requests. */
-static void aio_submit(struct virtio_blk *b)
-{
-	int r = uring_submit(&b->ring);
-
-	/* they stay queued in the ring: the next batch hands them over */
-	if (r < 0)
-		warn_once("virtio-blk: io_uring_enter failed: %s",
-			  strerror(-r));
-}
-
 static void blk_reset(struct virtio_dev *vd)
 {
-	aio_drain(vd->priv);
+	struct virtio_blk *b = vd->priv;
+
+	aio_drain(b);
+	/* what a failed drain left in flight must not reach the new queues */
+	b->generation++;
+}
+
+/* A read or write the disk can do: direction, size, range (overflow-safe). */
+static int rw_req_ok(struct virtio_blk *b, const struct blk_req *r)
+{
+	return (r->type == VIRTIO_BLK_T_IN || !b->read_only) &&
+	       !(r->data_len % SECTOR_SIZE) && r->data_len <= MAX_REQ_BYTES &&
+	       in_range(b, r->sector, r->data_len);
 }
 
 static uint8_t do_read_write(struct virtio_blk *b, struct virtq_req *req,
@@ -487,10 +503,7 @@ static uint8_t do_read_write(struct virtio_blk *b, struct virtq_req *req,
 	int is_in = r->type == VIRTIO_BLK_T_IN;
 	int n;
 
-	if (!is_in && b->read_only)
-		return VIRTIO_BLK_S_IOERR;
-	if (r->data_len % SECTOR_SIZE || r->data_len > MAX_REQ_BYTES ||
-	    !in_range(b, r->sector, r->data_len))
+	if (!rw_req_ok(b, r))
 		return VIRTIO_BLK_S_IOERR;
 	n = data_iov(req, is_in, r->data_len, b->iov, VIRTQ_MAX_SEGS);
 	if (do_rw(b, !is_in, b->iov, n, r->data_len, r->sector * SECTOR_SIZE)) {
@@ -611,9 +624,7 @@ static int aio_wanted(struct virtio_blk *b, const struct blk_req *r)
 		return 0;
 	if (r->type == VIRTIO_BLK_T_FLUSH)
 		return !b->read_only;
-	return (r->type == VIRTIO_BLK_T_OUT ? !b->read_only : 1) &&
-	       !(r->data_len % SECTOR_SIZE) && r->data_len <= MAX_REQ_BYTES &&
-	       in_range(b, r->sector, r->data_len);
+	return rw_req_ok(b, r);
 }
 
 /*

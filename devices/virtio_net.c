@@ -55,6 +55,7 @@ struct virtio_net {
 	struct virtq_req *rx_req;
 	struct iovec iov[VIRTQ_MAX_SEGS];
 	uint64_t rx_dropped, tx_dropped;
+	uint64_t rx_copied; /* bytes copied into the guest, not read there */
 };
 
 static int negotiated(struct virtio_dev *vd, unsigned int bit)
@@ -102,7 +103,7 @@ static int rx_single(struct virtio_net *n, struct virtq *vq)
 		virtq_push(vq, n->rx_req->head, 0);
 		return 1;
 	}
-	virtq_copy_to(n->rx_req, 0, n->pkt, n->pkt_len);
+	n->rx_copied += virtq_copy_to(n->rx_req, 0, n->pkt, n->pkt_len);
 	virtq_push(vq, n->rx_req->head, n->pkt_len);
 	return 1;
 }
@@ -188,6 +189,7 @@ static int rx_mergeable(struct virtio_net *n, struct virtq *vq)
 		}
 		off += lens[bufs++];
 	}
+	n->rx_copied += off;
 	((struct virtio_net_hdr_v1 *)n->pkt)->num_buffers = bufs;
 	write_segs(first, nfirst, n->pkt, HDR_LEN);
 	/* all at once: a driver polling the ring must not see part of it */
@@ -321,6 +323,7 @@ static int rx_direct(struct virtio_net *n, struct virtq *vq)
 		n->rx_heads[total] = req->head;
 		n->rx_lens[total] =
 			virtq_copy_to(req, 0, n->pkt + used - room, len - used);
+		n->rx_copied += n->rx_lens[total];
 		used += n->rx_lens[total++];
 	}
 	read_segs(first, nfirst, (uint8_t *)&hdr, HDR_LEN);
@@ -548,7 +551,8 @@ void virtio_net_test_tx(struct vm *vm, struct virtq *vq, struct virtq_req *req,
 
 unsigned int virtio_net_test_rx(struct vm *vm, struct virtq *vq,
 				struct virtq_req *req, uint64_t features,
-				int fd, uint8_t *kept, size_t *kept_len)
+				int fd, uint8_t *kept, size_t *kept_len,
+				uint64_t *copied)
 {
 	struct virtio_net *n = test_nic(vm, req, features, fd);
 	struct virtio_dev *vd = &n->pci.vd;
@@ -564,6 +568,7 @@ unsigned int virtio_net_test_rx(struct vm *vm, struct virtq *vq,
 	*vq = vd->vq[RX_QUEUE];
 	memcpy(kept, n->pkt, n->pkt_len);
 	*kept_len = n->pkt_len;
+	*copied = n->rx_copied;
 	status = vd->status;
 	free(n);
 	return status;

@@ -22,11 +22,14 @@ void virtio_net_test_tx(struct vm *vm, struct virtq *vq, struct virtq_req *req,
 /*
  * tests only: receives what @fd (standing in for the tap) holds into @vq
  * (mapped and enabled by the caller).  @kept/@kept_len: a frame the device
- * held for want of buffers, in and out (@kept holds 65536 + 30 bytes).
- * Returns the device status afterwards (NEEDS_RESET shows up there).
+ * held for want of buffers, in and out (@kept holds 65536 + 30 bytes);
+ * @copied: bytes kvmini copied into guest buffers (the rest the tap read
+ * wrote there directly).  Returns the device status afterwards
+ * (NEEDS_RESET shows up there).
  */
 unsigned int virtio_net_test_rx(struct vm *vm, struct virtq *vq,
 				struct virtq_req *req, uint64_t features,
-				int fd, uint8_t *kept, size_t *kept_len);
+				int fd, uint8_t *kept, size_t *kept_len,
+				uint64_t *copied);
 
 #endif

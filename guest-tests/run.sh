@@ -336,9 +336,12 @@ if "$kvmini" run --help 2>&1 | grep -q -- '--disk'; then
 		cp "$work/mq.img" "$work/mq.want"
 		for ((s = 16; s < 16 + n; s++)); do ramp $((s * 7)) 512; done |
 			dd of="$work/mq.want" bs=512 seek=16 conv=notrunc status=none
-		run_guest "virtio_blk_mq_$n" 0 "^num_queues $n \\(common configuration: $n\\)" \
+		run_guest "virtio_blk_mq_$n" 0 '^PASS virtio_blk_mq' \
 			--kernel "$g/virtio_blk_mq.elf" --mem 32M --cpus "$cpus" \
 			--disk "$work/mq.img$opts"
+		check "virtio_blk_mq_${n}_count" "the device did not report $n queues" \
+			grep -q "^num_queues $n (common configuration: $n)" \
+			"$work/virtio_blk_mq_$n.out"
 		check "virtio_blk_mq_${n}_image" \
 			"image is not the original with sectors 16..$((15 + n)) written" \
 			cmp -s "$work/mq.img" "$work/mq.want"
@@ -388,7 +391,9 @@ else
 		virtio_blk_rw_cache_none_aio_io_uring \
 		virtio_blk_rw_cache_none_aio_io_uring_image \
 		virtio_blk_hostile virtio_blk_hostile_image \
-		virtio_blk_hostile_direct virtio_blk_hostile_direct_image; do
+		virtio_blk_hostile_direct virtio_blk_hostile_direct_image \
+		virtio_blk_mq_2 virtio_blk_mq_2_count virtio_blk_mq_2_image \
+		virtio_blk_mq_3 virtio_blk_mq_3_count virtio_blk_mq_3_image; do
 		skip "$t" "$why"
 	done
 fi

@@ -45,6 +45,7 @@ struct rxt {
 	uint16_t avail_idx, used_seen;
 	uint8_t kept[KEPT_MAX];
 	size_t kept_len;
+	uint64_t copied; /* by kvmini into guest buffers, last run_rx */
 };
 
 static void *g(struct rxt *t, uint64_t gpa, uint64_t len)
@@ -140,7 +141,7 @@ static void send_frame(struct rxt *t, size_t len, unsigned int seed)
 static unsigned int run_rx(struct rxt *t)
 {
 	return virtio_net_test_rx(t->vm, &t->vq, t->req, MRG, t->sv[0], t->kept,
-				  &t->kept_len);
+				  &t->kept_len, &t->copied);
 }
 
 static uint16_t used_idx(struct rxt *t)
@@ -205,6 +206,9 @@ START_TEST(rx_frames_of_mixed_sizes)
 	expect_frame(&t, 60000 + HDR, 1, 15);
 	expect_frame(&t, 100, 2, 1);
 	expect_frame(&t, 30000, 3, 8);
+	/* read straight into the buffers, but for the third frame's rest past
+	 * the one 4 KiB buffer a 100-byte frame asked for */
+	ck_assert_uint_eq(t.copied, 30000 - BUF_LEN);
 	/* the chains popped for a big frame and not used went back */
 	ck_assert_uint_eq(t.vq.last_avail, 24);
 	teardown(&t);
@@ -226,6 +230,9 @@ START_TEST(rx_bigger_frame_than_the_last)
 	expect_frame(&t, 200, 4, 1);
 	expect_frame(&t, 40000, 5, 10);
 	expect_frame(&t, 65536 + 14 + HDR, 6, 17);
+	/* only what went past the buffers popped for the last frame's size */
+	ck_assert_uint_eq(t.copied, (40000 - BUF_LEN) +
+					    (65536 + 14 + HDR - 10 * BUF_LEN));
 	teardown(&t);
 }
 END_TEST
@@ -242,6 +249,7 @@ START_TEST(rx_frame_waits_for_buffers)
 	ck_assert_uint_eq(used_idx(&t), 0);
 	ck_assert_uint_eq(t.vq.last_avail, 0);
 	ck_assert_uint_eq(t.kept_len, 20000);
+	ck_assert_uint_eq(t.copied, 0);
 	/* the guest writes into its buffers meanwhile: no matter */
 	memset(g(&t, BUFS, 3 * BUF_LEN), 0xee, 3 * BUF_LEN);
 	post_many(&t, 3, 5, BUF_LEN);
@@ -250,6 +258,7 @@ START_TEST(rx_frame_waits_for_buffers)
 	ck_assert_uint_eq(t.kept_len, 0);
 	expect_frame(&t, 20000, 7, 5);
 	expect_frame(&t, 300, 8, 1);
+	ck_assert_uint_eq(t.copied, 20000); /* the kept one; 300 read in */
 	teardown(&t);
 }
 END_TEST
@@ -280,6 +289,7 @@ START_TEST(rx_chain_of_1024_segments)
 	memcpy(&e, g(&t, USED + 4, 8), 8);
 	ck_assert_uint_eq(e.id, 0);
 	ck_assert_uint_eq(e.len, sizeof(want));
+	ck_assert_uint_eq(t.copied, sizeof(want)); /* the copying path */
 	memcpy(got, g(&t, TINY, sizeof(got)), sizeof(got));
 	frame(want, sizeof(want), 9);
 	ck_assert_uint_eq(got[10], 1); /* num_buffers */
@@ -337,6 +347,7 @@ START_TEST(rx_chain_longer_than_4_gib)
 	memcpy(&e, g(&t, USED + 4, 8), 8);
 	ck_assert_uint_eq(e.id, 0);
 	ck_assert_uint_eq(e.len, sizeof(want));
+	ck_assert_uint_eq(t.copied, sizeof(want)); /* the copying path */
 	frame(want, sizeof(want), 13);
 	want[10] = 1; /* num_buffers */
 	ck_assert_int_eq(memcmp(g(&t, BUFS, sizeof(want)), want, sizeof(want)),

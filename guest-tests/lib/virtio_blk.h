@@ -22,6 +22,7 @@
 #define VIRTIO_BLK_F_RO	      (1ULL << 5)
 #define VIRTIO_BLK_F_BLK_SIZE (1ULL << 6)
 #define VIRTIO_BLK_F_FLUSH    (1ULL << 9)
+#define VIRTIO_BLK_F_MQ	      (1ULL << 12)
 
 #define VIRTIO_BLK_T_IN	    0
 #define VIRTIO_BLK_T_OUT    1
@@ -40,6 +41,7 @@
 #define VIRTIO_BLK_CFG_SIZE_MAX 8  /* le32 */
 #define VIRTIO_BLK_CFG_SEG_MAX	12 /* le32 */
 #define VIRTIO_BLK_CFG_BLK_SIZE 20 /* le32 */
+#define VIRTIO_BLK_CFG_NUM_QUEUES 34 /* le16, after writeback and a pad */
 
 struct virtio_blk_hdr {
 	uint32_t type;

@@ -11,11 +11,9 @@
 #include "blk_common.h"
 #include "serial.h"
 
-#define VIRTIO_BLK_F_MQ		  (1ULL << 12)
-#define VIRTIO_BLK_CFG_NUM_QUEUES 34 /* le16, after writeback and a pad */
-#define MAX_QUEUES		  8
-#define FIRST			  16 /* sector written through queue 0 */
-#define QSIZE			  16
+#define MAX_QUEUES 8
+#define FIRST	   16 /* sector written through queue 0 */
+#define QSIZE	   16
 
 /* One request's own header, data and status (several are in flight). */
 struct req {
@@ -98,6 +96,9 @@ static const char *bring_up(unsigned int *n)
 		req[q].status = dma_alloc(1, 16);
 	}
 	vpci_driver_ok(vp);
+	if (vpci_get_status(vp) &
+	    (VIRTIO_STATUS_DEVICE_NEEDS_RESET | VIRTIO_STATUS_FAILED))
+		return "the device failed after DRIVER_OK";
 	*n = cfg_n;
 	return NULL;
 }

@@ -355,9 +355,10 @@ static void aio_advance(struct blk_aio *a, uint64_t done)
 }
 
 /*
- * One completion.  Returns 1 when the request is finished (status byte
- * set, slot free; pushed to the used ring if @push), 0 when it went back
- * to the ring for the rest of a short transfer.
+ * One completion.  Returns 2 when the request is finished and went to
+ * its used ring (status byte set), 1 when it is finished without (@push
+ * 0, or a reset came since), 0 when it went back to the ring for the rest
+ * of a short transfer.  The slot is free unless 0.
  */
 static int aio_finish(struct virtio_blk *b, unsigned int idx, int res, int push)
 {
@@ -385,13 +386,15 @@ static int aio_finish(struct virtio_blk *b, unsigned int idx, int res, int push)
 		buf_to_iov(a->bounce, a->iov, a->nr_guest);
 	}
 	/* after a reset whose drain failed: nothing for the new queues */
-	if (push && a->generation == b->generation && b->vd->vq[a->q].enabled) {
+	push = push && a->generation == b->generation &&
+	       b->vd->vq[a->q].enabled;
+	if (push) {
 		if (a->status)
 			*a->status = status;
 		virtq_push(&b->vd->vq[a->q], a->head, a->written + 1);
 	}
 	aio_put(b, a, idx);
-	return 1;
+	return push ? 2 : 1;
 }
 
 /* Takes every posted completion; the queues that got used entries. */
@@ -405,10 +408,10 @@ static unsigned int aio_reap(struct virtio_blk *b, int push)
 
 		if (idx >= AIO_SLOTS || !b->slot[idx])
 			continue; /* not ours: cannot happen */
-		if (aio_finish(b, idx, cqe.res, push))
-			queues |= 1U << b->slot[idx]->q;
-		else
-			requeued++;
+		switch (aio_finish(b, idx, cqe.res, push)) {
+		case 2: queues |= 1U << b->slot[idx]->q; break;
+		case 0: requeued++; break;
+		}
 	}
 	if (requeued)
 		uring_submit(&b->ring);

@@ -10,7 +10,10 @@ guests=${GUEST_DIR:-$top/build/guest-tests}
 work=$(mktemp -d)
 # the network tests' namespace and peer, while they exist
 net_ns="" net_peer_pid=""
+# io_uring switched off for one test: the value to put back
+uring_sysctl=/proc/sys/kernel/io_uring_disabled uring_was=""
 cleanup() {
+	[ -n "$uring_was" ] && echo "$uring_was" >"$uring_sysctl"
 	[ -n "$net_peer_pid" ] && kill "$net_peer_pid" 2>/dev/null
 	[ -n "$net_ns" ] && ip netns del "$net_ns" 2>/dev/null
 	rm -rf "$work"
@@ -328,6 +331,25 @@ if "$kvmini" run --help 2>&1 | grep -q -- '--disk'; then
 			cmp -s "$work/rw.img" "$work/rw.want"
 	done
 
+	# a kernel without io_uring (switched off for this one run): the
+	# default aio=auto falls back to synchronous I/O and the disk works
+	if [ -w "$uring_sysctl" ]; then
+		uring_was=$(cat "$uring_sysctl")
+		echo 2 >"$uring_sysctl"
+		cp "$work/rw.img.orig" "$work/rw.img"
+		run_guest virtio_blk_rw_no_io_uring 0 '^PASS virtio_blk_rw' \
+			--kernel "$g/virtio_blk_rw.elf" --mem 32M \
+			--disk "$work/rw.img,serial=kvmini-test-1"
+		echo "$uring_was" >"$uring_sysctl"
+		uring_was=""
+		check virtio_blk_rw_no_io_uring_image \
+			"image is not the original with sectors 1..8 written" \
+			cmp -s "$work/rw.img" "$work/rw.want"
+	else
+		skip virtio_blk_rw_no_io_uring "$uring_sysctl is not writable"
+		skip virtio_blk_rw_no_io_uring_image "$uring_sysctl is not writable"
+	fi
+
 	# multi-queue: a request queue per vCPU unless queues= says; the guest
 	# writes sector 16 + q through queue q, all in flight at once
 	for spec in 2:2: 3:2:,queues=3; do
@@ -374,6 +396,9 @@ if "$kvmini" run --help 2>&1 | grep -q -- '--disk'; then
 		--disk "$work/hostile.img,cache=none"
 	check virtio_blk_hostile_direct_image "hostile requests changed the image" \
 		cmp -s "$work/hostile.img" "$work/hostile.img.orig"
+	check virtio_blk_hostile_direct_in_flight \
+		"reset_in_flight reset with no read in flight: it tested nothing" \
+		grep -Eq '^reset_in_flight: [1-9] of' "$work/virtio_blk_hostile_direct.out"
 else
 	why="kvmini run has no --disk option yet"
 	# the host bridge alone, if there is one already
@@ -390,8 +415,10 @@ else
 		virtio_blk_rw_aio_sync virtio_blk_rw_aio_sync_image \
 		virtio_blk_rw_cache_none_aio_io_uring \
 		virtio_blk_rw_cache_none_aio_io_uring_image \
+		virtio_blk_rw_no_io_uring virtio_blk_rw_no_io_uring_image \
 		virtio_blk_hostile virtio_blk_hostile_image \
 		virtio_blk_hostile_direct virtio_blk_hostile_direct_image \
+		virtio_blk_hostile_direct_in_flight \
 		virtio_blk_mq_2 virtio_blk_mq_2_count virtio_blk_mq_2_image \
 		virtio_blk_mq_3 virtio_blk_mq_3_count virtio_blk_mq_3_image; do
 		skip "$t" "$why"

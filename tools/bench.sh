@@ -453,19 +453,6 @@ net_cell() {
 	echo "$(fmt "${st[0]}") ($(fmt "${st[1]}")-$(fmt "${st[2]}"))"
 }
 
-# the lab's Linux TCP transfers (docs/networking.md), MB/s -> Mbit/s:
-# "median (min-max)" of each direction, or nothing
-lab_tcp() { # lab_tcp 3|4 (the table column: 3 guest->host, 4 host->guest)
-	[ -f docs/networking.md ] || return 0
-	local vals
-	# shellcheck disable=SC2207
-	vals=($(awk -F'|' -v c="$1" '/^\| [0-9]+ \| [0-9.]+ MB\/s/ {
-		split($c, w, " "); print w[1] * 8 }' docs/networking.md))
-	[ "${#vals[@]}" -gt 0 ] || return 0
-	read -r -a st <<<"$(stats "${vals[@]}")"
-	echo "$(fmt "${st[0]}") ($(fmt "${st[1]}")-$(fmt "${st[2]}")), ${#vals[@]} runs"
-}
-
 net_table() {
 	local col line row m
 	line="| |"
@@ -499,18 +486,6 @@ net_table() {
 			;;
 		esac
 	done
-	# not measured here: quoted, for kvmini only
-	local g h
-	g=$(lab_tcp 3) h=$(lab_tcp 4)
-	if [ -n "$g" ] && in_ncols kvmini-net; then
-		for m in "guest -> host|$g" "host -> guest|$h"; do
-			line="| lab, Linux guest TCP ${m%%|*}, Mbit/s (not measured by make bench; docs/networking.md) |"
-			for col in "${NCOLS[@]}"; do
-				if [ "$col" = kvmini-net ]; then line+=" ${m#*|} |"; else line+=" - |"; fi
-			done
-			echo "$line"
-		done
-	fi
 }
 
 # --- statistics and the table ---------------------------------------------------
@@ -752,10 +727,6 @@ net_report() {
 	done
 	[ -n "$m" ] && echo "- round trip: every VM round trip includes one" \
 		"rdtsc at CPL3, which costs: $m"
-	in_ncols kvmini-net && echo "- lab rows: Linux guests on kvmini in the KVM lab, 50 MiB over TCP" \
-		"with busybox nc to and from L1, under QEMU TCG (docs/networking.md);" \
-		"quoted, not measured by \`make bench\`; the lab has no QEMU guest to" \
-		"compare with"
 }
 
 net_commands() {

@@ -115,7 +115,7 @@ static int parse_disk(const char *arg, struct vm_config *cfg, char *why)
 	memset(d, 0, sizeof(*d));
 	if (strlen(arg) >= sizeof(paths[0]) || !arg[0] || arg[0] == ',') {
 		snprintf(why, CLI_ERR_LEN,
-			 "--disk needs PATH[,ro][,cache=...][,serial=ID]");
+			 "--disk needs PATH[,OPTION...] (see kvmini run --help)");
 		return -1;
 	}
 	strcpy(paths[cfg->nr_disks], arg);

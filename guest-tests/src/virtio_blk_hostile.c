@@ -416,6 +416,32 @@ static int recover(struct ctx *c)
 #define FLIGHT_LEN  (256u * 1024)
 #define FLIGHT_FILL 0x5a
 
+/*
+ * Right after the reset: the buffers whose start still holds the fill
+ * (their read had not written them) must keep it for 200 ms: a read that
+ * ends later wrote guest memory after the reset.
+ */
+static const char *check_unchanged(uint8_t *bufs)
+{
+	unsigned int unread = 0;
+	struct pm_clock clk;
+
+	for (unsigned int i = 0; i < FLIGHT; i++)
+		if (bufs[i * FLIGHT_LEN] == FLIGHT_FILL)
+			unread |= 1u << i;
+	barrier();
+	pm_clock_start(&clk);
+	do
+		pm_clock_sample(&clk);
+	while (clk.ticks < PM_TMR_HZ / 5); /* 200 ms */
+	barrier();
+	for (unsigned int i = 0; i < FLIGHT; i++)
+		if ((unread & (1u << i)) && bufs[i * FLIGHT_LEN] != FLIGHT_FILL)
+			return "a read in flight at the reset wrote guest memory "
+			       "after the device said it was reset";
+	return 0;
+}
+
 /* after the reset: nothing of the old requests may land anymore */
 static const char *check_quiet(uint8_t *bufs, uint8_t *status)
 {
@@ -437,6 +463,25 @@ static const char *check_quiet(uint8_t *bufs, uint8_t *status)
 	return 0;
 }
 
+/*
+ * With EVENT_IDX the device publishes avail_event (after used->ring[size])
+ * as it takes chains: wait until it took all @n (at most 1 s), then count
+ * those not completed yet: in the device's hands.
+ */
+static unsigned int taken_not_done(struct virtq *vq, uint16_t n)
+{
+	volatile uint16_t *avail_event =
+		(volatile uint16_t *)&vq->used->ring[vq->size];
+	struct pm_clock clk;
+
+	pm_clock_start(&clk);
+	do
+		pm_clock_sample(&clk);
+	while (*avail_event != n && clk.ticks < PM_TMR_HZ);
+	barrier();
+	return (uint16_t)(n - vq->used->idx);
+}
+
 static int reset_in_flight(struct ctx *c)
 {
 	struct blk *b = c->b;
@@ -444,9 +489,11 @@ static int reset_in_flight(struct ctx *c)
 	uint8_t *status = (uint8_t *)(hdr + FLIGHT);
 	uint8_t *bufs = dma_alloc(FLIGHT * FLIGHT_LEN, 4096);
 	const char *bad = 0;
+	unsigned int in_flight;
 	uint16_t head;
 
-	if (blk_start(b, WANTED))
+	/* EVENT_IDX: the device says when it has taken the requests */
+	if (blk_start(b, WANTED | VIRTIO_F_RING_EVENT_IDX))
 		return -1;
 	for (unsigned i = 0; i < FLIGHT; i++) {
 		struct vq_buf chain[3] = {
@@ -457,12 +504,24 @@ static int reset_in_flight(struct ctx *c)
 
 		hdr[i] = (struct virtio_blk_hdr){ VIRTIO_BLK_T_IN, 0, 0 };
 		status[i] = BLK_STATUS_UNTOUCHED;
+		/* a read that ends overwrites this with sector 0's pattern */
+		memset(bufs + i * FLIGHT_LEN, FLIGHT_FILL, 8);
 		head = virtq_add_chain(&b->vq, chain, 3);
 		virtq_publish(&b->vq, head);
 	}
 	vpci_kick(&b->vp, &b->vq);
-	/* reset right away: the reads may still be in the host's hands */
-	if (blk_start(b, WANTED))
+	/* reset as soon as the device took them: reads still in its hands */
+	in_flight = taken_not_done(&b->vq, FLIGHT);
+	/* the reset alone, and at once the reads it returned before: the
+	 * device must have finished (or dropped) them all by then */
+	if (vpci_reset(&b->vp))
+		bad = "the reset did not complete";
+	if (!bad)
+		bad = check_unchanged(bufs);
+	/* printed only now: the console's port I/O takes milliseconds */
+	printf("reset_in_flight: %u of %u reads in flight at the reset\n",
+	       in_flight, FLIGHT);
+	if (!bad && blk_start(b, WANTED))
 		bad = "bring-up after the reset failed";
 	if (!bad)
 		bad = check_quiet(bufs, status);
